@@ -1,0 +1,60 @@
+# reseal — see README.md.  `make` builds build/reseal (static musl + BearSSL);
+# `make check` builds the sanitizer test binary and runs every test.
+
+BUILD      := build
+BEARSSL    := $(BUILD)/bearssl
+MUSL_CC    ?= musl-gcc
+CC         ?= cc
+
+SRC        := $(sort $(wildcard hook/*.c hook/ops/*.c crypto/*.c))
+LIB_SRC    := $(filter-out hook/main.c,$(SRC))
+HDR        := $(wildcard hook/*.h hook/ops/*.h crypto/*.h)
+TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
+
+WARN       := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+INC        := -Ihook -Icrypto
+VERSION    := $(shell cat VERSION)
+
+PROD_CFLAGS  := $(WARN) $(INC) -I$(BEARSSL)/inc -Os -ffunction-sections -fdata-sections \
+                -fno-asynchronous-unwind-tables -DRESEAL_VERSION='"$(VERSION)"'
+PROD_LDFLAGS := -static -Wl,--gc-sections -s
+
+TEST_CFLAGS  := $(WARN) $(INC) -Itests/unit -O1 -g -fno-omit-frame-pointer \
+                -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -DRESEAL_VERSION='"$(VERSION)-test"'
+TEST_LIBS    := -lbearssl
+
+.PHONY: all deps check unit fuzz bench clean demo
+all: $(BUILD)/reseal
+
+deps:
+	@sh toolchain/deps.sh
+
+$(BEARSSL)/libbearssl.a:
+	sh toolchain/bearssl.sh $(BEARSSL)
+
+$(BUILD)/reseal: $(SRC) $(HDR) $(BEARSSL)/libbearssl.a VERSION Makefile
+	@mkdir -p $(BUILD)
+	$(MUSL_CC) $(PROD_CFLAGS) -o $@ $(SRC) $(BEARSSL)/libbearssl.a $(PROD_LDFLAGS)
+
+# Unit-test binary: glibc + ASan/UBSan, all product code but main.c.
+$(BUILD)/reseal-test: $(LIB_SRC) $(HDR) $(TEST_SRC) $(wildcard tests/unit/*.h) VERSION Makefile
+	@mkdir -p $(BUILD)
+	$(CC) $(TEST_CFLAGS) -o $@ $(LIB_SRC) $(TEST_SRC) $(TEST_LIBS)
+
+# Sanitizer build of the whole CLI, used by the integration tests next to the product.
+$(BUILD)/reseal-asan: $(SRC) $(HDR) VERSION Makefile
+	@mkdir -p $(BUILD)
+	$(CC) $(TEST_CFLAGS) -o $@ $(SRC) $(TEST_LIBS)
+
+check: deps $(BUILD)/reseal $(BUILD)/reseal-test $(BUILD)/reseal-asan
+	@sh tests/run.sh
+
+unit: $(BUILD)/reseal-test
+	$(BUILD)/reseal-test all
+
+bench: deps $(BUILD)/reseal
+	@sh bench/run.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,40 @@
+/* rng.h: the only source of secret bytes in reseal.
+ *
+ * rs_rng_init() waits for the kernel CRNG with getrandom() (GRND_NONBLOCK
+ * first; on EAGAIN it logs "waiting for the kernel random number generator"
+ * and blocks; never GRND_INSECURE; never BearSSL's system seeder), seeds a
+ * BearSSL HMAC-DRBG over SHA-512 with 64 bytes, then mixes in non-secret
+ * per-clone inputs (boot_id, clocks, pid, DMI product UUID, CPU RNG) that only
+ * make clones diverge (keys-and-entropy.md section 7.4).  The seed buffer is
+ * wiped before return. */
+#ifndef RS_RNG_H
+#define RS_RNG_H
+
+#include <stddef.h>
+#include <bearssl_rand.h>
+
+typedef struct {
+	br_hmac_drbg_context drbg;
+	int ready;               /* 1 after a successful rs_rng_init() */
+} rs_rng;
+
+/* Seed rng from the kernel.  Returns 0, or -errno (no bytes may be drawn). */
+int rs_rng_init(rs_rng *rng);
+
+/* Fill out with len DRBG bytes.  rng must be ready. */
+void rs_rng_bytes(rs_rng *rng, void *out, size_t len);
+
+/* The BearSSL PRNG vtable, for br_ec_keygen / br_rsa_*_keygen. */
+static inline const br_prng_class **
+rs_rng_prng(rs_rng *rng)
+{
+	return &rng->drbg.vtable;
+}
+
+/* Wipe the whole DRBG state. */
+void rs_rng_wipe(rs_rng *rng);
+
+/* Overwrite len bytes at p in a way the compiler may not elide. */
+void rs_wipe(void *p, size_t len);
+
+#endif

@@ -1,0 +1,26 @@
+/* log.h: reseal's one logging sink.
+ *
+ * Messages have one shape (style.md section 4):
+ *     reseal: <level>: <text>
+ * On a terminal or in hook mode they go to stderr; in boot mode (issue 4)
+ * the sink is /dev/kmsg with a <N> priority prefix.  Never pass secrets. */
+#ifndef RS_LOG_H
+#define RS_LOG_H
+
+enum rs_level { RS_ERR = 3, RS_WARN = 4, RS_INFO = 6, RS_DEBUG = 7 };
+
+/* Messages above this level are dropped.  Default RS_INFO. */
+extern int rs_log_level;
+
+/* printf-style; a trailing newline is added. */
+void rs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define rs_err(...)   rs_log(RS_ERR, __VA_ARGS__)
+#define rs_warn(...)  rs_log(RS_WARN, __VA_ARGS__)
+#define rs_info(...)  rs_log(RS_INFO, __VA_ARGS__)
+#define rs_debug(...) rs_log(RS_DEBUG, __VA_ARGS__)
+
+/* strerror() of a -errno value. */
+const char *rs_strerr(int neg_errno);
+
+#endif
