@@ -1,0 +1,50 @@
+/* config.h: /etc/reseal/reseal.conf, the image's own settings.
+ *
+ * Format (docs/reseal.conf.5.md): `key = value` lines grouped under
+ * `[section]` headers, `#` comments, blank lines.  The parser is strict: an
+ * unknown section, key or value is an error naming file:line, so a typo can
+ * never silently change what a clone gets. */
+#ifndef RS_CONFIG_H
+#define RS_CONFIG_H
+
+#include <stddef.h>
+
+#define RS_CONF_PATH      "/etc/reseal/reseal.conf"
+#define RS_MARKER_PATH    "/etc/reseal/template"
+#define RS_STATUS_PATH    "/etc/reseal/status"
+#define RS_CONF_MAX       16384   /* bytes; a larger file is refused */
+#define RS_MAX_REMOVE     32      /* [remove] path = lines */
+#define RS_PATH_MAX       256
+
+enum rs_mid_mode { RS_MID_GENERATE, RS_MID_UNINITIALIZED, RS_MID_EMPTY };
+enum rs_tristate { RS_AUTO = -1, RS_NO = 0, RS_YES = 1 };
+
+typedef struct {
+	unsigned skip;                 /* bit i: rs_ops[i] disabled by the image */
+	enum rs_mid_mode machine_id;   /* what `run` writes: generate|uninitialized */
+	enum rs_mid_mode seal_machine_id; /* what `seal` writes: uninitialized|empty */
+	unsigned key_types;            /* bit per enum rs_keytype */
+	enum rs_tristate dropbear;     /* write dropbear keys: auto = if /etc/dropbear exists */
+	char hostname[64];             /* pattern; empty = leave the hostname */
+	char remove[RS_MAX_REMOVE][RS_PATH_MAX];
+	int nremove;
+} rs_config;
+
+/* The defaults: every op on, machine-id generate / seal uninitialized,
+ * ed25519 keys, dropbear auto, hostname kept, nothing extra removed. */
+void rs_config_defaults(rs_config *c);
+
+/* Parse text (len bytes) into c, which holds defaults or earlier values.
+ * fname is used in messages only.  Returns 0, or -EINVAL after logging
+ * "FNAME:LINE: reason" for the first error. */
+int rs_config_parse(rs_config *c, const char *text, size_t len, const char *fname);
+
+/* Parse a comma- or space-separated list of op names into a bit mask.
+ * Returns 0, or -EINVAL after logging the unknown name. */
+int rs_config_parse_ops(const char *list, unsigned *mask);
+
+/* Check a hostname pattern: 1-63 characters of [a-z0-9-?], not starting or
+ * ending with '-'.  Returns 0 or -EINVAL. */
+int rs_config_check_hostname(const char *pattern);
+
+#endif

@@ -1,0 +1,356 @@
+/* main.c: the reseal command line.  Boot mode (pid 1) arrives with issue 4.
+ *
+ * Exit codes (fixed, README "Exit codes"):
+ *   0    done, or nothing to do
+ *   100  usage error or refused input (reason logged; nothing written)
+ *   111  system failure (an I/O or syscall error; reason logged) */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "ops.h"
+#include "rootfs.h"
+
+#ifndef RESEAL_VERSION
+#define RESEAL_VERSION "unknown"
+#endif
+
+#define EXIT_OK      0
+#define EXIT_REFUSED 100
+#define EXIT_SYSTEM  111
+
+static const char usage_text[] =
+"usage: reseal run    --root DIR [--dry-run] [--force] [--only OPS] [--skip OPS]\n"
+"       reseal seal   --root DIR [--dry-run] [--only OPS] [--skip OPS]\n"
+"       reseal status [--root DIR]\n"
+"       reseal --help | --version\n"
+"\n"
+"run     give the clone mounted at DIR its own identity, if DIR carries the\n"
+"        template marker " RS_MARKER_PATH " (or with --force); the marker\n"
+"        is removed last, only after every selected operation succeeded\n"
+"seal    strip DIR's identity and write the marker, making DIR a template\n"
+"status  show what the last run changed (never secrets)\n"
+"\n"
+"--dry-run  print what would change; write nothing\n"
+"--only OPS, --skip OPS  comma-separated operation names; a run limited\n"
+"        this way keeps the marker\n"
+"\n"
+"Settings come from DIR" RS_CONF_PATH " (see reseal.conf(5)).\n"
+"Exit codes: 0 done or nothing to do, 100 usage error or refused,\n"
+"111 system failure.\n"
+"\n"
+"operations:\n";
+
+static void
+usage(FILE *f)
+{
+	int i;
+
+	fputs(usage_text, f);
+	for (i = 0; i < rs_nops; i++)
+		fprintf(f, "  %-18s %s\n", rs_ops[i].name, rs_ops[i].summary);
+}
+
+struct args {
+	const char *root;
+	int dry_run, force;
+	unsigned only, skip;
+	int have_only, have_skip;
+};
+
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{ "root",    required_argument, 0, 'r' },
+		{ "dry-run", no_argument,       0, 'n' },
+		{ "force",   no_argument,       0, 'f' },
+		{ "only",    required_argument, 0, 'o' },
+		{ "skip",    required_argument, 0, 's' },
+		{ "help",    no_argument,       0, 'h' },
+		{ 0, 0, 0, 0 }
+	};
+	int c;
+
+	memset(a, 0, sizeof *a);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+r:nfo:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': a->root = optarg; break;
+		case 'n': a->dry_run = 1; break;
+		case 'f': a->force = 1; break;
+		case 'o':
+			if (rs_config_parse_ops(optarg, &a->only) < 0)
+				return -EINVAL;
+			a->have_only = 1;
+			break;
+		case 's':
+			if (rs_config_parse_ops(optarg, &a->skip) < 0)
+				return -EINVAL;
+			a->have_skip = 1;
+			break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		default: return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		rs_err("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+exit_for(int neg_errno)
+{
+	return neg_errno == -EINVAL || neg_errno == -ENOENT || neg_errno == -ENOTDIR
+	    ? EXIT_REFUSED : EXIT_SYSTEM;
+}
+
+/* Open the root and read its config.  Returns 0 or an exit code. */
+static int
+open_target(rs_ctx *ctx, const struct args *a)
+{
+	static char conf[RS_CONF_MAX];
+	size_t len = 0;
+	int r;
+
+	if (!a->root) {
+		rs_err("--root DIR is required");
+		return EXIT_REFUSED;
+	}
+	rs_config_defaults(&ctx->cfg);
+	r = rs_root_open(&ctx->root, a->root);
+	if (r < 0) {
+		rs_err("unable to open root %s: %s", a->root, rs_strerr(r));
+		return exit_for(r);
+	}
+	r = rs_root_read(&ctx->root, RS_CONF_PATH, conf, sizeof conf, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		rs_err("unable to read %s%s: %s", a->root, RS_CONF_PATH, rs_strerr(r));
+		return r == -EFBIG ? EXIT_REFUSED : EXIT_SYSTEM;
+	}
+	if (rs_config_parse(&ctx->cfg, conf, len, RS_CONF_PATH) < 0)
+		return EXIT_REFUSED;
+	return 0;
+}
+
+static unsigned
+op_mask(const rs_ctx *ctx, const struct args *a)
+{
+	unsigned all = (1u << rs_nops) - 1;
+	unsigned m = a->have_only ? a->only : all & ~ctx->cfg.skip;
+
+	return m & ~a->skip;
+}
+
+/* Run op function fn (run or seal) for every op in mask; returns the number
+ * that failed. */
+static int
+run_ops(rs_ctx *ctx, unsigned mask, int seal)
+{
+	int i, r, failed = 0;
+
+	for (i = 0; i < rs_nops; i++) {
+		int (*fn)(rs_ctx *) = seal ? rs_ops[i].seal : rs_ops[i].run;
+		if (!(mask & (1u << i)) || !fn)
+			continue;
+		rs_debug("%s: %s", rs_ops[i].name, seal ? "seal" : "run");
+		r = fn(ctx);
+		if (r < 0) {
+			rs_err("%s failed: %s", rs_ops[i].name, rs_strerr(r));
+			failed++;
+		}
+	}
+	return failed;
+}
+
+static int
+write_status(rs_ctx *ctx, const char *verb)
+{
+	static char text[RS_STATUS_MAX + 256];
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n, r;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(text, sizeof text, "reseal %s %s at %s\n%s", RESEAL_VERSION, verb, when,
+	    ctx->status);
+	if (n < 0 || (size_t)n >= sizeof text)
+		n = (int)strlen(text);
+	r = rs_root_mkdir_p(&ctx->root, "/etc/reseal", 0755);
+	if (r == 0)
+		r = rs_root_write_atomic(&ctx->root, RS_STATUS_PATH, text, (size_t)n, 0644, 0, 0, 0);
+	if (r < 0)
+		rs_err("unable to write %s: %s", RS_STATUS_PATH, rs_strerr(r));
+	return r;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static rs_ctx ctx;
+	struct args a;
+	int r, failed, subset;
+
+	if (parse_args(argc, argv, &a) < 0) {
+		usage(stderr);
+		return EXIT_REFUSED;
+	}
+	r = open_target(&ctx, &a);
+	if (r)
+		return r;
+	ctx.dry_run = a.dry_run;
+	r = rs_exists(&ctx, RS_MARKER_PATH);
+	if (r < 0) {
+		rs_err("unable to check the marker %s: %s", RS_MARKER_PATH, rs_strerr(r));
+		return EXIT_SYSTEM;
+	}
+	if (!r && !a.force) {
+		rs_info("no template marker %s in %s: nothing to do", RS_MARKER_PATH, a.root);
+		return EXIT_OK;
+	}
+	subset = a.have_only || a.have_skip;
+	failed = run_ops(&ctx, op_mask(&ctx, &a), 0);
+	rs_rng_wipe(&ctx.rng);
+	if (a.dry_run) {
+		printf("dry run: %d change%s planned, nothing written\n", ctx.changes,
+		    ctx.changes == 1 ? "" : "s");
+		return failed ? EXIT_SYSTEM : EXIT_OK;
+	}
+	if (write_status(&ctx, failed ? "run (incomplete)" : "run") < 0)
+		failed++;
+	if (failed) {
+		rs_err("%d operation%s failed; marker kept, the next run retries", failed,
+		    failed == 1 ? "" : "s");
+		return EXIT_SYSTEM;
+	}
+	if (subset) {
+		rs_info("--only/--skip ran a subset of the operations; marker kept");
+		return EXIT_OK;
+	}
+	r = rs_root_unlink(&ctx.root, RS_MARKER_PATH);
+	if (r < 0 && r != -ENOENT) {
+		rs_err("unable to remove the marker %s: %s", RS_MARKER_PATH, rs_strerr(r));
+		return EXIT_SYSTEM;
+	}
+	rs_info("resealed %s: %d change%s", a.root, ctx.changes, ctx.changes == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+static int
+cmd_seal(int argc, char **argv)
+{
+	static rs_ctx ctx;
+	static const char marker[] =
+	    "This image is a reseal template: its clones get a new identity at first boot.\n";
+	struct args a;
+	int r, failed;
+
+	if (parse_args(argc, argv, &a) < 0 || a.force) {
+		usage(stderr);
+		return EXIT_REFUSED;
+	}
+	r = open_target(&ctx, &a);
+	if (r)
+		return r;
+	ctx.dry_run = a.dry_run;
+	failed = run_ops(&ctx, op_mask(&ctx, &a), 1);
+	/* The old record names keys that no longer exist. */
+	if (!failed)
+		failed = rs_do_remove(&ctx, RS_STATUS_PATH, 0) < 0;
+	if (failed) {
+		rs_err("%d operation%s failed; no marker written", failed, failed == 1 ? "" : "s");
+		return EXIT_SYSTEM;
+	}
+	if (!a.dry_run)
+		r = rs_root_mkdir_p(&ctx.root, "/etc/reseal", 0755);
+	if (r == 0)
+		r = rs_do_write(&ctx, RS_MARKER_PATH, marker, sizeof marker - 1, 0644, 0, 0, 0,
+		    "template marker");
+	if (r < 0)
+		return EXIT_SYSTEM;
+	if (a.dry_run)
+		printf("dry run: %d change%s planned, nothing written\n", ctx.changes,
+		    ctx.changes == 1 ? "" : "s");
+	else
+		rs_info("sealed %s: %d change%s; clones will be resealed", a.root, ctx.changes,
+		    ctx.changes == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+static int
+cmd_status(int argc, char **argv)
+{
+	static char text[RS_STATUS_MAX + 256];
+	rs_root root;
+	struct stat st;
+	struct args a;
+	size_t len = 0;
+	int r;
+
+	if (parse_args(argc, argv, &a) < 0 || a.dry_run || a.force || a.have_only || a.have_skip) {
+		usage(stderr);
+		return EXIT_REFUSED;
+	}
+	if (!a.root)
+		a.root = "/";
+	r = rs_root_open(&root, a.root);
+	if (r < 0) {
+		rs_err("unable to open root %s: %s", a.root, rs_strerr(r));
+		return exit_for(r);
+	}
+	printf("template marker: %s\n",
+	    rs_root_lstat(&root, RS_MARKER_PATH, &st) == 0 ? "present (clones will be resealed)"
+	                                                   : "absent");
+	r = rs_root_read(&root, RS_STATUS_PATH, text, sizeof text - 1, &len);
+	if (r == -ENOENT) {
+		printf("no reseal run recorded in %s\n", a.root);
+		return EXIT_OK;
+	}
+	if (r < 0) {
+		rs_err("unable to read %s: %s", RS_STATUS_PATH, rs_strerr(r));
+		return EXIT_SYSTEM;
+	}
+	fwrite(text, 1, len, stdout);
+	return EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (getenv("RESEAL_DEBUG"))
+		rs_log_level = RS_DEBUG;
+	if (!cmd) {
+		usage(stderr);
+		return EXIT_REFUSED;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("reseal %s\n", RESEAL_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "seal"))
+		return cmd_seal(argc - 1, argv + 1);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc - 1, argv + 1);
+	rs_err("unknown command '%s'", cmd);
+	usage(stderr);
+	return EXIT_REFUSED;
+}

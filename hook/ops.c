@@ -1,0 +1,210 @@
+/* ops.c: the op table and the helpers every op writes through (see ops.h). */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "ops.h"
+
+/* Order matters (identity.md section 8): identity files first, host keys
+ * last so they pick up the new hostname and a slow RSA draw delays nothing. */
+const rs_op rs_ops[] = {
+	{ "machine-id", "new /etc/machine-id (and D-Bus copy); drop the old journal",
+	  rs_op_machine_id_run, rs_op_machine_id_seal },
+	{ "net-rules", "remove MAC-bound interface names (70-persistent-net.rules, ifcfg HWADDR=)",
+	  rs_op_net_rules_run, rs_op_net_rules_run },
+	{ "dhcp-state", "remove DHCP leases and DUIDs (dhclient, dhcpcd, NetworkManager)",
+	  rs_op_dhcp_state_run, rs_op_dhcp_state_run },
+	{ "nm-secret", "remove NetworkManager's secret_key",
+	  rs_op_nm_secret_run, rs_op_nm_secret_run },
+	{ "random-seed", "fresh systemd random seed from reseal's DRBG; remove other seeds",
+	  rs_op_random_seed_run, rs_op_random_seed_seal },
+	{ "credential-secret", "remove systemd's credential.secret",
+	  rs_op_credential_secret_run, rs_op_credential_secret_run },
+	{ "iscsi-name", "remove the iSCSI initiator name",
+	  rs_op_iscsi_name_run, rs_op_iscsi_name_run },
+	{ "lvm-devices", "remove LVM's system.devices (device IDs change on a clone)",
+	  rs_op_lvm_devices_run, rs_op_lvm_devices_run },
+	{ "hostname", "set /etc/hostname from the configured pattern (off unless configured)",
+	  rs_op_hostname_run, NULL },
+	{ "remove", "remove the extra paths listed in [remove]",
+	  rs_op_remove_run, rs_op_remove_run },
+	{ "ssh-hostkeys", "remove old SSH/dropbear host keys; generate new ones",
+	  rs_op_ssh_hostkeys_run, rs_op_ssh_hostkeys_seal },
+};
+const int rs_nops = sizeof rs_ops / sizeof rs_ops[0];
+
+/* see ops.h */
+int
+rs_op_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < rs_nops; i++)
+		if (!strcmp(rs_ops[i].name, name))
+			return i;
+	return -1;
+}
+
+/* see ops.h */
+void
+rs_note(rs_ctx *ctx, const char *fmt, ...)
+{
+	size_t room = sizeof ctx->status - ctx->status_len;
+	va_list ap;
+	int n;
+
+	if (room < 2)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(ctx->status + ctx->status_len, room - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= room - 1)
+		n = (int)room - 2;
+	ctx->status_len += (size_t)n;
+	ctx->status[ctx->status_len++] = '\n';
+	ctx->status[ctx->status_len] = 0;
+}
+
+/* see ops.h */
+rs_rng *
+rs_do_rng(rs_ctx *ctx)
+{
+	int r;
+
+	if (ctx->rng.ready)
+		return &ctx->rng;
+	r = rs_rng_init(&ctx->rng);
+	if (r < 0) {
+		rs_err("unable to seed the random generator: %s", rs_strerr(r));
+		return NULL;
+	}
+	return &ctx->rng;
+}
+
+/* see ops.h */
+int
+rs_exists(rs_ctx *ctx, const char *path)
+{
+	struct stat st;
+	int r = rs_root_lstat(&ctx->root, path, &st);
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	return r < 0 ? r : 1;
+}
+
+/* see ops.h */
+int
+rs_do_remove(rs_ctx *ctx, const char *path, int tree)
+{
+	struct stat st;
+	int r;
+
+	r = rs_root_lstat(&ctx->root, path, &st);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	if (r < 0) {
+		rs_err("unable to inspect %s: %s", path, rs_strerr(r));
+		return r;
+	}
+	if (S_ISDIR(st.st_mode) && !tree) {
+		rs_warn("not removing directory %s (expected a file)", path);
+		return 0;
+	}
+	ctx->changes++;
+	if (ctx->dry_run) {
+		printf("would remove %s%s\n", path, S_ISDIR(st.st_mode) ? "/ (tree)" : "");
+		return 0;
+	}
+	r = S_ISDIR(st.st_mode) ? rs_root_remove_tree(&ctx->root, path)
+	                        : rs_root_unlink(&ctx->root, path);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		rs_err("unable to remove %s: %s", path, rs_strerr(r));
+		return r;
+	}
+	rs_note(ctx, "removed %s", path);
+	return 0;
+}
+
+struct match_ctx {
+	rs_ctx *ctx;
+	const char *dir, *pattern;
+	char names[64][256];
+	int n, overflow;
+};
+
+static int
+collect_match(void *p, const char *name, unsigned char d_type)
+{
+	struct match_ctx *m = p;
+
+	(void)d_type;
+	if (fnmatch(m->pattern, name, FNM_PERIOD))
+		return 0;
+	if (m->n == (int)(sizeof m->names / sizeof m->names[0])) {
+		m->overflow = 1;
+		return 1;
+	}
+	snprintf(m->names[m->n++], sizeof m->names[0], "%s", name);
+	return 0;
+}
+
+/* see ops.h */
+int
+rs_do_remove_matching(rs_ctx *ctx, const char *dir, const char *pattern)
+{
+	static struct match_ctx m;  /* large; ops run one at a time */
+	char path[RS_PATH_MAX * 2];
+	int r, i, err = 0;
+
+	/* Collect first, then remove: never unlink while a readdir is open. */
+	do {
+		memset(&m, 0, sizeof m);
+		m.ctx = ctx;
+		m.dir = dir;
+		m.pattern = pattern;
+		r = rs_root_list(&ctx->root, dir, collect_match, &m);
+		if (r == -ENOENT || r == -ENOTDIR)
+			return 0;
+		if (r < 0) {
+			rs_err("unable to list %s: %s", dir, rs_strerr(r));
+			return r;
+		}
+		for (i = 0; i < m.n; i++) {
+			snprintf(path, sizeof path, "%s/%s", dir, m.names[i]);
+			r = rs_do_remove(ctx, path, 1);
+			if (r < 0 && !err)
+				err = r;
+		}
+	} while (m.overflow && !err && !ctx->dry_run);
+	return err;
+}
+
+/* see ops.h */
+int
+rs_do_write(rs_ctx *ctx, const char *path, const void *data, size_t len,
+    mode_t mode, uid_t uid, gid_t gid, int flags, const char *what)
+{
+	int r;
+
+	ctx->changes++;
+	if (ctx->dry_run) {
+		printf("would write %s (%s, mode %04o)\n", path, what, (unsigned)mode);
+		return 0;
+	}
+	r = rs_root_write_atomic(&ctx->root, path, data, len, mode, uid, gid, flags);
+	if (r < 0) {
+		rs_err("unable to write %s: %s", path, rs_strerr(r));
+		return r;
+	}
+	rs_note(ctx, "wrote %s (%s)", path, what);
+	return 0;
+}
