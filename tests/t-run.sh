@@ -1,0 +1,156 @@
+# t-run.sh: seal a realistic template root, clone it twice, `reseal run` each
+# clone, and check the result with the real tools (issue 2, items 2, 3, 5).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/keys.sh"
+
+OLD_ID=0123456789abcdef0123456789abcdef
+
+make_template() {
+	R=$1
+	mkdir -p "$R"/etc/ssh "$R"/etc/dropbear "$R"/etc/reseal "$R"/var/lib/dbus \
+		"$R"/var/lib/systemd "$R/var/log/journal/$OLD_ID" "$R"/var/lib/dhcp \
+		"$R"/var/lib/NetworkManager "$R"/etc/udev/rules.d \
+		"$R"/etc/sysconfig/network-scripts "$R"/var/lib/urandom "$R"/etc/iscsi
+	echo "$OLD_ID" >"$R/etc/machine-id"
+	echo "$OLD_ID" >"$R/var/lib/dbus/machine-id"
+	echo "journal" >"$R/var/log/journal/$OLD_ID/system.journal"
+	echo "template" >"$R/etc/hostname"
+	printf '127.0.0.1\tlocalhost\n127.0.1.1\ttemplate\n' >"$R/etc/hosts"
+	echo "# sshd" >"$R/etc/ssh/sshd_config"
+	echo "# client" >"$R/etc/ssh/ssh_config"
+	ssh-keygen -q -A -f "$R"                     # the template's own keys
+	dropbearkey -t ed25519 -f "$R/etc/dropbear/dropbear_ed25519_host_key" >/dev/null 2>&1
+	head -c 512 /dev/urandom >"$R/var/lib/systemd/random-seed"
+	head -c 512 /dev/urandom >"$R/var/lib/urandom/random-seed"
+	head -c 32 /dev/urandom >"$R/var/lib/systemd/credential.secret"
+	head -c 32 /dev/urandom >"$R/var/lib/NetworkManager/secret_key"
+	echo lease >"$R/var/lib/NetworkManager/internal-eth0.lease"
+	echo lease >"$R/var/lib/dhcp/dhclient.eth0.leases"
+	echo 'SUBSYSTEM=="net", ATTR{address}=="52:54:00:12:34:56", NAME="eth0"' \
+		>"$R/etc/udev/rules.d/70-persistent-net.rules"
+	printf 'DEVICE=eth0\nHWADDR=52:54:00:12:34:56\nONBOOT=yes\n' \
+		>"$R/etc/sysconfig/network-scripts/ifcfg-eth0"
+	echo "InitiatorName=iqn.2004-10.com.example:template" >"$R/etc/iscsi/initiatorname.iscsi"
+	cat >"$R/etc/reseal/reseal.conf" <<'CONF'
+# test image: every key type, a hostname pattern
+[ssh-hostkeys]
+types = ed25519 ecdsa rsa
+[hostname]
+pattern = node-??????
+CONF
+}
+
+is_v4_id() {
+	grep -qxE '[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}' "$1" && [ "$(stat -c %a "$1")" = 444 ]
+}
+
+# ---- seal ----------------------------------------------------------------
+TPL=$T/template
+make_template "$TPL"
+check "seal exits 0" "$RESEAL" seal --root "$TPL"
+check "seal: machine-id is 'uninitialized'" grep -qx uninitialized "$TPL/etc/machine-id"
+check_fails "seal: D-Bus machine-id file removed" test -e "$TPL/var/lib/dbus/machine-id"
+check "seal: no ssh_host_* left" sh -c "! ls '$TPL'/etc/ssh/ssh_host_* 2>/dev/null"
+check "seal: no dropbear host key left" sh -c "! ls '$TPL'/etc/dropbear/*host_key 2>/dev/null"
+check "seal: client config kept" test -f "$TPL/etc/ssh/ssh_config"
+for f in var/lib/systemd/random-seed var/lib/urandom/random-seed var/lib/systemd/credential.secret \
+	var/lib/NetworkManager/secret_key var/lib/NetworkManager/internal-eth0.lease \
+	var/lib/dhcp/dhclient.eth0.leases etc/udev/rules.d/70-persistent-net.rules \
+	etc/iscsi/initiatorname.iscsi "var/log/journal/$OLD_ID"; do
+	check_fails "seal: /$f removed" test -e "$TPL/$f"
+done
+check "seal: ifcfg HWADDR= line dropped, rest kept" sh -c \
+	"! grep -q HWADDR '$TPL/etc/sysconfig/network-scripts/ifcfg-eth0' && grep -q ONBOOT=yes '$TPL/etc/sysconfig/network-scripts/ifcfg-eth0'"
+check "seal: marker written" test -f "$TPL/etc/reseal/template"
+check "status on a template says marker present" sh -c \
+	"'$RESEAL' status --root '$TPL' | grep -q 'template marker: present'"
+
+# ---- dry run writes nothing ---------------------------------------------
+cp -a "$TPL" "$T/dry"
+before=$(tree_sum "$T/dry")
+"$RESEAL" run --root "$T/dry" --dry-run >"$T/dry.out" 2>&1
+check "dry-run exits 0" test $? -eq 0
+check "dry-run lists the machine-id write" grep -q "would write /etc/machine-id" "$T/dry.out"
+check "dry-run lists the ed25519 key" grep -q "would write /etc/ssh/ssh_host_ed25519_key " "$T/dry.out"
+check "dry-run changed no byte, mode or owner" test "$before" = "$(tree_sum "$T/dry")"
+
+# ---- two clones ---------------------------------------------------------
+cp -a "$TPL" "$T/a"
+cp -a "$TPL" "$T/b"
+check "run on clone A (static product) exits 0" "$RESEAL" run --root "$T/a"
+check "run on clone B (sanitizer build) exits 0" "$RESEAL_ASAN" run --root "$T/b"
+
+for c in a b; do
+	R=$T/$c
+	check "$c: machine-id is a fresh v4 id, mode 0444" is_v4_id "$R/etc/machine-id"
+	check "$c: marker removed" test ! -e "$R/etc/reseal/template"
+	check "$c: old journal gone" test ! -e "$R/var/log/journal/$OLD_ID"
+	check "$c: systemd random seed is 512 fresh bytes, mode 0600" sh -c \
+		"[ \$(stat -c %s:%a '$R/var/lib/systemd/random-seed') = 512:600 ]"
+	check "$c: hostname follows the pattern" grep -qxE 'node-[0-9a-f]{6}' "$R/etc/hostname"
+	check "$c: /etc/hosts 127.0.1.1 names the new hostname" \
+		grep -qx "127.0.1.1	$(cat "$R/etc/hostname")" "$R/etc/hosts"
+	for t in ed25519 ecdsa rsa; do
+		K=$R/etc/ssh/ssh_host_${t}_key
+		check "$c/$t: private key 0600 root:root, .pub 0644" sh -c \
+			"[ \$(stat -c %a:%u:%g '$K') = 600:0:0 ] && [ \$(stat -c %a '$K.pub') = 644 ]"
+		check "$c/$t: ssh-keygen -y matches .pub" key_ssh_y "$K"
+		check "$c/$t: openssh-key-v1 structure" key_structure "$K"
+		check "$c/$t: ssh-keygen -Y sign/verify round trip" key_sign_verify "$K"
+		check "$c/$t: dropbear key converts to the same public key" \
+			key_dropbear_matches "$R/etc/dropbear/dropbear_${t}_host_key" "$K.pub"
+		check "$c/$t: .pub comment is root@<new hostname>" \
+			grep -q " root@$(cat "$R/etc/hostname")\$" "$K.pub"
+	done
+	check "$c/ed25519: public key re-derived independently (python3-cryptography)" \
+		key_ed25519_independent "$R/etc/ssh/ssh_host_ed25519_key"
+	check "$c: status lists fingerprints, no key material" sh -c \
+		"'$RESEAL' status --root '$R' | grep -q 'hostkey ssh-ed25519 SHA256:' &&
+		 ! grep -q 'PRIVATE' '$R/etc/reseal/status'"
+done
+check "a: sshd on 127.0.0.1 with the new ed25519 key is reached (E2E)" \
+	key_sshd_e2e "$T/a/etc/ssh/ssh_host_ed25519_key" 2231
+check "b: sshd on 127.0.0.1 with the new ecdsa key is reached (E2E)" \
+	key_sshd_e2e "$T/b/etc/ssh/ssh_host_ecdsa_key" 2232
+
+# ---- nothing identical between the clones --------------------------------
+for f in etc/machine-id var/lib/dbus/machine-id var/lib/systemd/random-seed etc/hostname \
+	etc/ssh/ssh_host_ed25519_key etc/ssh/ssh_host_ed25519_key.pub \
+	etc/ssh/ssh_host_ecdsa_key etc/ssh/ssh_host_ecdsa_key.pub \
+	etc/ssh/ssh_host_rsa_key etc/ssh/ssh_host_rsa_key.pub \
+	etc/dropbear/dropbear_ed25519_host_key; do
+	check "clones differ: /$f" sh -c "! cmp -s '$T/a/$f' '$T/b/$f' && test -s '$T/a/$f'"
+done
+check "D-Bus machine-id equals /etc/machine-id" cmp "$T/a/etc/machine-id" "$T/a/var/lib/dbus/machine-id"
+
+# ---- a second run without the marker is a no-op -------------------------
+before=$(tree_sum "$T/a")
+check "second run without marker exits 0" "$RESEAL" run --root "$T/a"
+check "second run without marker changed nothing" test "$before" = "$(tree_sum "$T/a")"
+
+# ---- refusals -------------------------------------------------------------
+cp -a "$TPL" "$T/bad"
+printf '[machine-id]\nmdoe = generate\n' >"$T/bad/etc/reseal/reseal.conf"
+before=$(tree_sum "$T/bad")
+"$RESEAL" run --root "$T/bad" >"$T/bad.out" 2>&1
+check "garbage config: exit 100" test $? -eq 100
+check "garbage config: message names file and line" \
+	grep -q "reseal.conf:2: unknown key 'mdoe' in \[machine-id\]" "$T/bad.out"
+check "garbage config: nothing written, marker kept" test "$before" = "$(tree_sum "$T/bad")"
+"$RESEAL" run --root "$T/nonexistent" >/dev/null 2>&1
+check "missing root: exit 100" test $? -eq 100
+"$RESEAL" run >/dev/null 2>&1
+check "run without --root: exit 100" test $? -eq 100
+"$RESEAL" frobnicate >/dev/null 2>&1
+check "unknown command: exit 100" test $? -eq 100
+"$RESEAL" run --root "$T/bad" --only bogus >/dev/null 2>&1
+check "unknown op in --only: exit 100" test $? -eq 100
+check "--version prints the version" sh -c "'$RESEAL' --version | grep -qx 'reseal $(cat "$TOP/VERSION")'"
+check "--help lists every operation" sh -c "'$RESEAL' --help | grep -q ssh-hostkeys"
+
+# ---- --only runs a subset and keeps the marker ---------------------------
+cp -a "$TPL" "$T/only"
+check "--only machine-id exits 0" "$RESEAL" run --root "$T/only" --only machine-id
+check "--only: machine-id changed" is_v4_id "$T/only/etc/machine-id"
+check "--only: no host keys made, marker kept" sh -c \
+	"! ls '$T/only'/etc/ssh/ssh_host_* 2>/dev/null && test -f '$T/only/etc/reseal/template'"
