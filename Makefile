@@ -6,13 +6,13 @@ BEARSSL    := $(BUILD)/bearssl
 MUSL_CC    ?= musl-gcc
 CC         ?= cc
 
-SRC        := $(sort $(wildcard hook/*.c hook/ops/*.c crypto/*.c))
+SRC        := $(sort $(wildcard hook/*.c hook/ops/*.c hook/blk/*.c crypto/*.c))
 LIB_SRC    := $(filter-out hook/main.c,$(SRC))
-HDR        := $(wildcard hook/*.h hook/ops/*.h crypto/*.h)
+HDR        := $(wildcard hook/*.h hook/ops/*.h hook/blk/*.h crypto/*.h)
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
 
 WARN       := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-INC        := -Ihook -Icrypto
+INC        := -Ihook -Ihook/blk -Icrypto
 VERSION    := $(shell cat VERSION)
 
 PROD_CFLAGS  := $(WARN) $(INC) -I$(BEARSSL)/inc -Os -ffunction-sections -fdata-sections \

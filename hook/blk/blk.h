@@ -1,0 +1,95 @@
+/* blk.h: block devices and image files, and what the format modules share.
+ *
+ * One file per on-disk format in hook/blk/ (ext4.c, xfs.c, btrfs.c, vfat.c,
+ * swap.c, gpt.c, mbr.c), each citing ../shared/specs/blockdev-uuids.md.
+ * Every format module offers the same two calls:
+ *
+ *     int rs_<fmt>_probe(rs_blkdev *d, uint64_t off, rs_fsinfo *fi);
+ *         0: recognised, fi filled; -ENOENT: not this format;
+ *         -EUCLEAN: this format but a checksum or structure check failed
+ *         (fi->type set, fi->why says what); other -errno: I/O.
+ *     int rs_<fmt>_set_uuid(rs_blkdev *d, uint64_t off, const unsigned char *uuid);
+ *         0: changed and verified by re-reading; -ECANCELED: refused
+ *         (reason logged, ZERO bytes written); other -errno: I/O failure.
+ *
+ * off is the byte offset of the filesystem inside d (a partition of an
+ * image); 0 for a whole device.  The safety protocol of spec section 0.2
+ * applies to every writer: verify every checksum first, refuse anything not
+ * fully understood, write backups before primaries, fsync, re-read, verify. */
+#ifndef RS_BLK_H
+#define RS_BLK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+	int fd;
+	int is_blockdev;
+	int writable;
+	uint64_t size;            /* bytes */
+	unsigned sector;          /* logical sector size: BLKSSZGET, or 512 for files */
+	char path[256];
+	uint64_t bytes_written;   /* every byte rs_blk_write issued (benchmarks) */
+} rs_blkdev;
+
+/* Open path (block device or regular file).  rw opens O_RDWR, and a block
+ * device also O_EXCL (EBUSY when mounted or claimed).  Returns 0 or -errno. */
+int rs_blk_open(rs_blkdev *d, const char *path, int rw);
+void rs_blk_close(rs_blkdev *d);
+
+/* Exactly len bytes at off; -EIO on a short transfer, -ENOSPC past the end. */
+int rs_blk_read(rs_blkdev *d, void *buf, size_t len, uint64_t off);
+int rs_blk_write(rs_blkdev *d, const void *buf, size_t len, uint64_t off);
+int rs_blk_sync(rs_blkdev *d);
+
+#define RS_FS_UUID_MAX 16
+
+typedef struct {
+	char type[16];            /* blkid TYPE: ext2 ext3 ext4 xfs btrfs vfat swap */
+	unsigned char uuid[RS_FS_UUID_MAX];
+	unsigned uuid_len;        /* 16, or 4 for the vfat serial */
+	char uuid_str[40];        /* exactly as blkid prints it */
+	char label[256];          /* blkid LABEL (UTF-8), empty if none */
+	char version[16];         /* free-form, e.g. "1.0" for swap; may be empty */
+	char why[128];            /* with -EUCLEAN: what is wrong */
+} rs_fsinfo;
+
+/* --- uuid.c --- */
+
+/* "01234567-89ab-cdef-0123-456789abcdef" (lowercase) into out[37]. */
+void rs_uuid_fmt(char out[37], const unsigned char u[16]);
+/* Parse the 36-character form (either case).  Returns 0 or -EINVAL. */
+int rs_uuid_parse(unsigned char u[16], const char *s);
+
+/* --- crc.c (spec section 0.1; check values in tests/unit/test_crc.c) --- */
+
+/* CRC-32C, reflected 0x82F63B78, no final inversion (ext4's crc32c_le). */
+uint32_t rs_crc32c_raw(uint32_t seed, const void *buf, size_t len);
+/* Standard CRC-32C: ~rs_crc32c_raw(~0, ...): XFS and btrfs. */
+uint32_t rs_crc32c(const void *buf, size_t len);
+/* CRC-16/MODBUS continued from crc (start with 0xFFFF): ext4 gdt_csum. */
+uint16_t rs_crc16(uint16_t crc, const void *buf, size_t len);
+/* zlib CRC-32 continued from crc (start with 0): GPT. */
+uint32_t rs_crc32(uint32_t crc, const void *buf, size_t len);
+
+/* --- little/big-endian field access --- */
+static inline uint16_t rs_le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t rs_le32(const unsigned char *p)
+{ return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static inline uint64_t rs_le64(const unsigned char *p)
+{ return (uint64_t)rs_le32(p) | (uint64_t)rs_le32(p + 4) << 32; }
+static inline uint16_t rs_be16(const unsigned char *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t rs_be32(const unsigned char *p)
+{ return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3]; }
+static inline uint64_t rs_be64(const unsigned char *p)
+{ return (uint64_t)rs_be32(p) << 32 | rs_be32(p + 4); }
+static inline void rs_put_le16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); }
+static inline void rs_put_le32(unsigned char *p, uint32_t v)
+{ p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24); }
+static inline void rs_put_le64(unsigned char *p, uint64_t v) { rs_put_le32(p, (uint32_t)v); rs_put_le32(p + 4, (uint32_t)(v >> 32)); }
+static inline void rs_put_be16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)(v >> 8); p[1] = (unsigned char)v; }
+static inline void rs_put_be32(unsigned char *p, uint32_t v)
+{ p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16); p[2] = (unsigned char)(v >> 8); p[3] = (unsigned char)v; }
+static inline void rs_put_be64(unsigned char *p, uint64_t v) { rs_put_be32(p, (uint32_t)(v >> 32)); rs_put_be32(p + 4, (uint32_t)v); }
+
+#endif

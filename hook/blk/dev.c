@@ -1,0 +1,161 @@
+/* dev.c: opening block devices and image files (blockdev-uuids.md 0.2). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blk.h"
+#include "log.h"
+
+/* An image file attached to a loop device may be mounted through it, and
+ * O_EXCL on the file cannot tell.  Refuse to write such a file. */
+static int
+loop_backs(const struct stat *img)
+{
+	DIR *dir = opendir("/sys/block");
+	struct dirent *e;
+	int busy = 0;
+
+	if (!dir)
+		return 0;
+	while (!busy && (e = readdir(dir))) {
+		char p[300], back[4096];
+		struct stat st;
+		ssize_t n;
+		int fd;
+
+		if (strncmp(e->d_name, "loop", 4))
+			continue;
+		snprintf(p, sizeof p, "/sys/block/%s/loop/backing_file", e->d_name);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, back, sizeof back - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		back[n] = 0;
+		back[strcspn(back, "\n")] = 0;
+		if (stat(back, &st) == 0 && st.st_dev == img->st_dev && st.st_ino == img->st_ino) {
+			rs_err("%s is attached to /dev/%s; detach it first", back, e->d_name);
+			busy = 1;
+		}
+	}
+	closedir(dir);
+	return busy;
+}
+
+/* see blk.h */
+int
+rs_blk_open(rs_blkdev *d, const char *path, int rw)
+{
+	struct stat st;
+	int fd, flags = (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+
+	memset(d, 0, sizeof *d);
+	d->fd = -1;
+	snprintf(d->path, sizeof d->path, "%s", path);
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (S_ISBLK(st.st_mode)) {
+		if (rw)
+			flags |= O_EXCL;   /* EBUSY while mounted, swapped on or claimed */
+	} else if (!S_ISREG(st.st_mode)) {
+		return -ENOTBLK;
+	} else if (rw && loop_backs(&st)) {
+		return -EBUSY;
+	}
+	fd = open(path, flags);
+	if (fd < 0)
+		return -errno;
+	d->fd = fd;
+	d->writable = rw;
+	d->sector = 512;
+	if (S_ISBLK(st.st_mode)) {
+		int ss = 0;
+		d->is_blockdev = 1;
+		if (ioctl(fd, BLKGETSIZE64, &d->size) < 0) {
+			int r = -errno;
+			close(fd);
+			d->fd = -1;
+			return r;
+		}
+		if (ioctl(fd, BLKSSZGET, &ss) == 0 && ss >= 512)
+			d->sector = (unsigned)ss;
+	} else {
+		d->size = (uint64_t)st.st_size;
+	}
+	return 0;
+}
+
+/* see blk.h */
+void
+rs_blk_close(rs_blkdev *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+}
+
+/* see blk.h */
+int
+rs_blk_read(rs_blkdev *d, void *buf, size_t len, uint64_t off)
+{
+	unsigned char *p = buf;
+
+	if (off > d->size || len > d->size - off)
+		return -ENOSPC;
+	while (len) {
+		ssize_t r = pread(d->fd, p, len, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			return -EIO;
+		p += r;
+		off += (uint64_t)r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* see blk.h */
+int
+rs_blk_write(rs_blkdev *d, const void *buf, size_t len, uint64_t off)
+{
+	const unsigned char *p = buf;
+
+	if (!d->writable)
+		return -EBADF;
+	if (off > d->size || len > d->size - off)
+		return -ENOSPC;
+	while (len) {
+		ssize_t r = pwrite(d->fd, p, len, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			return -EIO;
+		d->bytes_written += (uint64_t)r;
+		p += r;
+		off += (uint64_t)r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* see blk.h */
+int
+rs_blk_sync(rs_blkdev *d)
+{
+	return fsync(d->fd) < 0 ? -errno : 0;
+}

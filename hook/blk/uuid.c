@@ -1,0 +1,50 @@
+/* uuid.c: the textual UUID form blkid and fstab use. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "blk.h"
+
+/* see blk.h */
+void
+rs_uuid_fmt(char out[37], const unsigned char u[16])
+{
+	snprintf(out, 37,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	    u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
+	    u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* see blk.h */
+int
+rs_uuid_parse(unsigned char u[16], const char *s)
+{
+	int i, n = 0;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -EINVAL;
+			continue;
+		}
+		if (hexval(s[i]) < 0)
+			return -EINVAL;
+		if (n % 2 == 0)
+			u[n / 2] = (unsigned char)(hexval(s[i]) << 4);
+		else
+			u[n / 2] |= (unsigned char)hexval(s[i]);
+		n++;
+	}
+	return s[36] ? -EINVAL : 0;
+}
