@@ -21,6 +21,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
+
+/* Block ioctls from <linux/fs.h>, which musl-gcc cannot include (no kernel
+ * headers in its -nostdinc path).  Values are the kernel ABI. */
+#ifndef BLKRRPART
+#define BLKRRPART    _IO(0x12, 95)
+#define BLKSSZGET    _IO(0x12, 104)
+#define BLKGETSIZE64 _IOR(0x12, 114, size_t)
+#endif
 
 typedef struct {
 	int fd;
