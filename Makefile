@@ -24,7 +24,7 @@ TEST_CFLAGS  := $(WARN) $(INC) -Itests/unit -O1 -g -fno-omit-frame-pointer \
                 -DRESEAL_VERSION='"$(VERSION)-test"'
 TEST_LIBS    := -lbearssl
 
-.PHONY: all deps check unit fuzz bench clean demo
+.PHONY: all deps check unit fuzz fuzz-build bench clean demo
 all: $(BUILD)/reseal
 
 deps:
@@ -47,7 +47,29 @@ $(BUILD)/reseal-asan: $(SRC) $(HDR) VERSION Makefile
 	@mkdir -p $(BUILD)
 	$(CC) $(TEST_CFLAGS) -o $@ $(SRC) $(TEST_LIBS)
 
-check: deps $(BUILD)/reseal $(BUILD)/reseal-test $(BUILD)/reseal-asan
+# libFuzzer harnesses, one per on-disk parser (tests/fuzz/fuzz_<fmt>.c).
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS  := $(WARN) $(INC) -Itests/fuzz -O1 -g -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -DRESEAL_VERSION='"fuzz"'
+FUZZ_SECONDS ?= 300
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_SRC) $(HDR)
+	@mkdir -p $(BUILD)/fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(TEST_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Longer runs: `make fuzz FUZZ_SECONDS=3600`.  make check runs each briefly.
+fuzz: deps $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		mkdir -p $(BUILD)/corpus/$${f##*/}; \
+		echo "== $$f ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=1048576 $(BUILD)/corpus/$${f##*/} \
+			tests/fuzz/seeds/$${f##*/fuzz_} || exit 1; \
+	done
+
+check: deps $(BUILD)/reseal $(BUILD)/reseal-test $(BUILD)/reseal-asan $(FUZZ_BIN)
 	@sh tests/run.sh
 
 unit: $(BUILD)/reseal-test

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmds.h"
 #include "config.h"
 #include "log.h"
 #include "ops.h"
@@ -28,6 +29,8 @@ static const char usage_text[] =
 "usage: reseal run    --root DIR [--dry-run] [--force] [--only OPS] [--skip OPS]\n"
 "       reseal seal   --root DIR [--dry-run] [--only OPS] [--skip OPS]\n"
 "       reseal status [--root DIR]\n"
+"       reseal probe  DEV|IMAGE...\n"
+"       reseal setuuid DEV|IMAGE [--part N | --partuuid N] [UUID|random]\n"
 "       reseal --help | --version\n"
 "\n"
 "run     give the clone mounted at DIR its own identity, if DIR carries the\n"
@@ -35,6 +38,10 @@ static const char usage_text[] =
 "        is removed last, only after every selected operation succeeded\n"
 "seal    strip DIR's identity and write the marker, making DIR a template\n"
 "status  show what the last run changed (never secrets)\n"
+"probe   print filesystem and partition-table identifiers, blkid -o export style\n"
+"setuuid change a filesystem UUID (the whole device, or --part N of a\n"
+"        partitioned one) or a partition table's disk GUID and every\n"
+"        partition GUID (--partuuid N: only that one), in O(1) writes\n"
 "\n"
 "--dry-run  print what would change; write nothing\n"
 "--only OPS, --skip OPS  comma-separated operation names; a run limited\n"
@@ -350,6 +357,10 @@ main(int argc, char **argv)
 		return cmd_seal(argc - 1, argv + 1);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(cmd, "probe"))
+		return rs_cmd_probe(argc - 1, argv + 1);
+	if (!strcmp(cmd, "setuuid"))
+		return rs_cmd_setuuid(argc - 1, argv + 1);
 	rs_err("unknown command '%s'", cmd);
 	usage(stderr);
 	return EXIT_REFUSED;

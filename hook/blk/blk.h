@@ -4,16 +4,17 @@
  * swap.c, gpt.c, mbr.c), each citing ../shared/specs/blockdev-uuids.md.
  * Every format module offers the same two calls:
  *
- *     int rs_<fmt>_probe(rs_blkdev *d, uint64_t off, rs_fsinfo *fi);
+ *     int rs_<fmt>_probe(rs_blkdev *d, rs_fsinfo *fi);
  *         0: recognised, fi filled; -ENOENT: not this format;
  *         -EUCLEAN: this format but a checksum or structure check failed
  *         (fi->type set, fi->why says what); other -errno: I/O.
- *     int rs_<fmt>_set_uuid(rs_blkdev *d, uint64_t off, const unsigned char *uuid);
+ *     int rs_<fmt>_set_uuid(rs_blkdev *d, const unsigned char *uuid);
  *         0: changed and verified by re-reading; -ECANCELED: refused
  *         (reason logged, ZERO bytes written); other -errno: I/O failure.
  *
- * off is the byte offset of the filesystem inside d (a partition of an
- * image); 0 for a whole device.  The safety protocol of spec section 0.2
+ * d may be a window onto a partition of a larger device or image
+ * (rs_blk_window): offsets are relative to its start and d->size is the
+ * partition's size.  The safety protocol of spec section 0.2
  * applies to every writer: verify every checksum first, refuse anything not
  * fully understood, write backups before primaries, fsync, re-read, verify. */
 #ifndef RS_BLK_H
@@ -35,7 +36,8 @@ typedef struct {
 	int fd;
 	int is_blockdev;
 	int writable;
-	uint64_t size;            /* bytes */
+	uint64_t base;            /* window start in the underlying file (0: whole) */
+	uint64_t size;            /* bytes visible through this handle */
 	unsigned sector;          /* logical sector size: BLKSSZGET, or 512 for files */
 	char path[256];
 	uint64_t bytes_written;   /* every byte rs_blk_write issued (benchmarks) */
@@ -46,7 +48,11 @@ typedef struct {
 int rs_blk_open(rs_blkdev *d, const char *path, int rw);
 void rs_blk_close(rs_blkdev *d);
 
-/* Exactly len bytes at off; -EIO on a short transfer, -ENOSPC past the end. */
+/* A view of bytes [start, start+size) of d sharing its fd (not to be
+ * closed separately).  Returns 0, or -ENOSPC if it does not fit in d. */
+int rs_blk_window(const rs_blkdev *d, uint64_t start, uint64_t size, rs_blkdev *w);
+
+/* Exactly len bytes at off (relative to the window); -EIO on a short transfer, -ENOSPC past the end. */
 int rs_blk_read(rs_blkdev *d, void *buf, size_t len, uint64_t off);
 int rs_blk_write(rs_blkdev *d, const void *buf, size_t len, uint64_t off);
 int rs_blk_sync(rs_blkdev *d);
@@ -62,6 +68,67 @@ typedef struct {
 	char version[16];         /* free-form, e.g. "1.0" for swap; may be empty */
 	char why[128];            /* with -EUCLEAN: what is wrong */
 } rs_fsinfo;
+
+/* A partition table (gpt.c, mbr.c).  The calls are
+ *     int rs_<pt>_probe(rs_blkdev *d, rs_ptable *pt);     same returns as above
+ *     int rs_<pt>_set_uuids(rs_blkdev *d, const rs_ptable *want);
+ * where want is a table from rs_<pt>_probe() with some uuid fields changed
+ * (the disk's and/or partitions'); everything else must still match the
+ * device, or the call refuses with -ECANCELED and writes nothing. */
+#define RS_PT_MAX 128
+
+typedef struct {
+	unsigned number;          /* PARTN: GPT entry index + 1; MBR 1-4, logicals from 5 */
+	uint64_t start, size;     /* bytes from the start of the device */
+	unsigned char uuid[16];   /* GPT: unique partition GUID in text byte order */
+	char uuid_str[40];        /* PARTUUID as blkid prints it */
+	char label[144];          /* PARTLABEL (GPT name as UTF-8), empty if none */
+	unsigned char type_guid[16]; /* GPT partition type (text byte order); MBR: type in [0] */
+} rs_part;
+
+typedef struct {
+	char type[8];             /* blkid PTTYPE: "gpt" or "dos" */
+	unsigned char uuid[16];   /* GPT disk GUID (text byte order); MBR: 4-byte id, LE as on disk */
+	unsigned uuid_len;        /* 16 or 4 */
+	char uuid_str[40];        /* PTUUID as blkid prints it */
+	unsigned n;               /* partitions in part[] */
+	rs_part part[RS_PT_MAX];
+	char why[128];            /* with -EUCLEAN: what is wrong */
+} rs_ptable;
+
+/* --- the format modules --- */
+struct rs_fs_format {
+	const char *name;
+	int (*probe)(rs_blkdev *d, rs_fsinfo *fi);
+	int (*set_uuid)(rs_blkdev *d, const unsigned char *uuid);
+};
+int rs_ext4_probe(rs_blkdev *d, rs_fsinfo *fi);
+int rs_ext4_set_uuid(rs_blkdev *d, const unsigned char *uuid);
+int rs_xfs_probe(rs_blkdev *d, rs_fsinfo *fi);
+int rs_xfs_set_uuid(rs_blkdev *d, const unsigned char *uuid);
+int rs_btrfs_probe(rs_blkdev *d, rs_fsinfo *fi);
+int rs_btrfs_set_uuid(rs_blkdev *d, const unsigned char *uuid);
+int rs_vfat_probe(rs_blkdev *d, rs_fsinfo *fi);
+int rs_vfat_set_uuid(rs_blkdev *d, const unsigned char *uuid);   /* 4 bytes */
+int rs_swap_probe(rs_blkdev *d, rs_fsinfo *fi);
+int rs_swap_set_uuid(rs_blkdev *d, const unsigned char *uuid);
+int rs_gpt_probe(rs_blkdev *d, rs_ptable *pt);
+int rs_gpt_set_uuids(rs_blkdev *d, const rs_ptable *want);
+int rs_mbr_probe(rs_blkdev *d, rs_ptable *pt);
+int rs_mbr_set_uuids(rs_blkdev *d, const rs_ptable *want);
+
+/* --- probe.c: which format is on a device --- */
+
+/* Exactly one filesystem signature on d (spec 0.2: refuse ambivalent
+ * devices).  Returns 0 with *fmt and fi set; -ENOENT if none; -EUCLEAN if
+ * the only candidate failed its checks (fi->why); -EEXIST if more than one
+ * format matched (fi->why); other -errno on I/O errors. */
+int rs_probe_fs(rs_blkdev *d, rs_fsinfo *fi, const struct rs_fs_format **fmt);
+
+/* The partition table on d: GPT (behind its protective MBR), else MBR.
+ * *set gets the matching rs_<pt>_set_uuids.  Same returns as above. */
+int rs_probe_table(rs_blkdev *d, rs_ptable *pt,
+    int (**set)(rs_blkdev *, const rs_ptable *));
 
 /* --- uuid.c --- */
 

@@ -103,6 +103,19 @@ rs_blk_close(rs_blkdev *d)
 
 /* see blk.h */
 int
+rs_blk_window(const rs_blkdev *d, uint64_t start, uint64_t size, rs_blkdev *w)
+{
+	if (start > d->size || size > d->size - start)
+		return -ENOSPC;
+	*w = *d;
+	w->base = d->base + start;
+	w->size = size;
+	w->bytes_written = 0;
+	return 0;
+}
+
+/* see blk.h */
+int
 rs_blk_read(rs_blkdev *d, void *buf, size_t len, uint64_t off)
 {
 	unsigned char *p = buf;
@@ -110,7 +123,7 @@ rs_blk_read(rs_blkdev *d, void *buf, size_t len, uint64_t off)
 	if (off > d->size || len > d->size - off)
 		return -ENOSPC;
 	while (len) {
-		ssize_t r = pread(d->fd, p, len, (off_t)off);
+		ssize_t r = pread(d->fd, p, len, (off_t)(d->base + off));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -136,7 +149,7 @@ rs_blk_write(rs_blkdev *d, const void *buf, size_t len, uint64_t off)
 	if (off > d->size || len > d->size - off)
 		return -ENOSPC;
 	while (len) {
-		ssize_t r = pwrite(d->fd, p, len, (off_t)off);
+		ssize_t r = pwrite(d->fd, p, len, (off_t)(d->base + off));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;

@@ -1,0 +1,357 @@
+/* cmd_blk.c: `reseal probe` and `reseal setuuid` (issue 3). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blk.h"
+#include "cmds.h"
+#include "log.h"
+#include "rng.h"
+
+static void
+print_fs(const rs_fsinfo *fi)
+{
+	if (fi->label[0])
+		printf("LABEL=%s\n", fi->label);
+	if (fi->uuid_str[0])
+		printf("UUID=%s\n", fi->uuid_str);
+	if (fi->version[0])
+		printf("VERSION=%s\n", fi->version);
+	printf("TYPE=%s\n", fi->type);
+}
+
+/* Probe and print one filesystem view; returns 0 if recognised. */
+static int
+probe_fs_print(rs_blkdev *d, const char *what)
+{
+	const struct rs_fs_format *fmt;
+	rs_fsinfo fi;
+	int r = rs_probe_fs(d, &fi, &fmt);
+
+	if (r == 0)
+		print_fs(&fi);
+	else if (r == -EUCLEAN)
+		rs_warn("%s: %s signature found but invalid: %s", what, fi.type, fi.why);
+	else if (r == -EEXIST)
+		rs_warn("%s: ambivalent: %s", what, fi.why);
+	else if (r != -ENOENT)
+		rs_err("unable to read %s: %s", what, rs_strerr(r));
+	return r;
+}
+
+static int
+probe_one(const char *path)
+{
+	static rs_ptable pt;
+	int (*set)(rs_blkdev *, const rs_ptable *);
+	const struct rs_fs_format *fmt;
+	rs_blkdev d;
+	rs_fsinfo fi;
+	unsigned i;
+	int r, bad = 0;
+
+	r = rs_blk_open(&d, path, 0);
+	if (r < 0) {
+		rs_err("unable to open %s: %s", path, rs_strerr(r));
+		return r;
+	}
+	/* A filesystem on the whole device wins over a table-like boot sector. */
+	r = rs_probe_fs(&d, &fi, &fmt);
+	if (r != -ENOENT) {
+		printf("DEVNAME=%s\n", path);
+		r = r == 0 ? (print_fs(&fi), 0) : probe_fs_print(&d, path);
+		rs_blk_close(&d);
+		return r;
+	}
+	r = rs_probe_table(&d, &pt, &set);
+	if (r == -EUCLEAN) {
+		rs_warn("%s: %s partition table found but invalid: %s", path, pt.type, pt.why);
+	} else if (r == -ENOENT) {
+		rs_info("%s: no known filesystem or partition table", path);
+	} else if (r < 0) {
+		rs_err("unable to read %s: %s", path, rs_strerr(r));
+	}
+	if (r < 0) {
+		rs_blk_close(&d);
+		return r;
+	}
+	printf("DEVNAME=%s\nPTUUID=%s\nPTTYPE=%s\n", path, pt.uuid_str, pt.type);
+	for (i = 0; i < pt.n; i++) {
+		rs_blkdev w;
+		char what[300];
+		const rs_part *p = &pt.part[i];
+
+		printf("\nDEVNAME=%s\nPARTN=%u\n", path, p->number);
+		if (p->label[0])
+			printf("PARTLABEL=%s\n", p->label);
+		printf("PARTUUID=%s\n", p->uuid_str);
+		if (rs_blk_window(&d, p->start, p->size, &w) < 0) {
+			rs_warn("%s: partition %u lies beyond the end of the device", path, p->number);
+			bad = 1;
+			continue;
+		}
+		snprintf(what, sizeof what, "%s partition %u", path, p->number);
+		r = probe_fs_print(&w, what);
+		if (r < 0 && r != -ENOENT)
+			bad = 1;
+	}
+	rs_blk_close(&d);
+	return bad ? -EUCLEAN : 0;
+}
+
+/* see cmds.h */
+int
+rs_cmd_probe(int argc, char **argv)
+{
+	int i, rc = 0;
+
+	if (argc < 2) {
+		rs_err("usage: reseal probe DEV|IMAGE...");
+		return 100;
+	}
+	for (i = 1; i < argc; i++) {
+		int r = probe_one(argv[i]);
+		if (i + 1 < argc)
+			printf("\n");
+		if (r < 0 && rc == 0)
+			rc = (r == -ENOENT || r == -EUCLEAN || r == -EEXIST) ? 100 : 111;
+	}
+	return rc;
+}
+
+/* A random RFC 4122 v4 UUID (UUIDs are not secret, but our only random
+ * source is the CRNG-gated DRBG). */
+static int
+random_uuid(unsigned char u[16])
+{
+	static rs_rng rng;
+	int r;
+
+	if (!rng.ready && (r = rs_rng_init(&rng)) < 0)
+		return r;
+	rs_rng_bytes(&rng, u, 16);
+	u[6] = (u[6] & 0x0F) | 0x40;
+	u[8] = (u[8] & 0x3F) | 0x80;
+	return 0;
+}
+
+/* Parse the UUID argument for a format: a UUID, "random", or for vfat and
+ * MBR 8 hex digits (vfat also XXXX-XXXX).  Returns 0 or -EINVAL. */
+static int
+parse_new_id(const char *arg, unsigned len, unsigned char *out)
+{
+	char hex[9];
+	size_t i, n = 0;
+
+	if (!arg || !strcmp(arg, "random")) {
+		int r;
+		do {
+			if ((r = random_uuid(out)) < 0)
+				return r;
+		} while (len == 4 && !(out[0] | out[1] | out[2] | out[3]));
+		return 0;
+	}
+	if (len == 16)
+		return rs_uuid_parse(out, arg);
+	for (i = 0; arg[i]; i++) {
+		if (arg[i] == '-' && i == 4 && n == 4)
+			continue;
+		if (n == 8 || !strchr("0123456789abcdefABCDEF", arg[i]))
+			return -EINVAL;
+		hex[n++] = arg[i];
+	}
+	if (n != 8)
+		return -EINVAL;
+	hex[8] = 0;
+	{
+		unsigned long v = strtoul(hex, NULL, 16);
+		if (!v)
+			return -EINVAL;   /* a zero id means "none" to blkid */
+		out[0] = (unsigned char)v;
+		out[1] = (unsigned char)(v >> 8);
+		out[2] = (unsigned char)(v >> 16);
+		out[3] = (unsigned char)(v >> 24);
+	}
+	return 0;
+}
+
+static int
+exit_code(int r)
+{
+	if (r == 0)
+		return 0;
+	if (r == -ECANCELED || r == -EUCLEAN || r == -ENOENT || r == -EEXIST || r == -EBUSY ||
+	    r == -EINVAL || r == -ENOTBLK)
+		return 100;
+	return 111;
+}
+
+static int
+set_fs(rs_blkdev *d, const char *what, const char *arg)
+{
+	const struct rs_fs_format *fmt;
+	unsigned char u[16];
+	rs_fsinfo fi, after;
+	int r;
+
+	r = rs_probe_fs(d, &fi, &fmt);
+	if (r == -EUCLEAN) {
+		rs_err("refusing %s: %s signature found but invalid: %s", what, fi.type, fi.why);
+		return r;
+	}
+	if (r == -EEXIST) {
+		rs_err("refusing %s: ambivalent: %s", what, fi.why);
+		return r;
+	}
+	if (r < 0)
+		return r;
+	if ((r = parse_new_id(arg, fi.uuid_len, u)) < 0) {
+		rs_err("invalid %s UUID '%s'", fi.type, arg);
+		return r;
+	}
+	r = fmt->set_uuid(d, u);
+	if (r < 0) {
+		if (r != -ECANCELED)
+			rs_err("unable to change the UUID of %s: %s", what, rs_strerr(r));
+		return r;
+	}
+	r = rs_probe_fs(d, &after, &fmt);
+	if (r < 0 || memcmp(after.uuid, u, fi.uuid_len)) {
+		rs_err("%s: re-read after the change does not show the new UUID", what);
+		return r < 0 ? r : -EIO;
+	}
+	printf("%s: %s UUID %s -> %s (%llu bytes written)\n", what, fi.type, fi.uuid_str,
+	    after.uuid_str, (unsigned long long)d->bytes_written);
+	return 0;
+}
+
+static int
+set_table(rs_blkdev *d, const char *path, const char *arg, int only_part)
+{
+	static rs_ptable pt, want, after;
+	int (*set)(rs_blkdev *, const rs_ptable *);
+	unsigned i;
+	int r;
+
+	r = rs_probe_table(d, &pt, &set);
+	if (r == -EUCLEAN)
+		rs_err("refusing %s: %s partition table found but invalid: %s", path, pt.type, pt.why);
+	if (r < 0)
+		return r;
+	want = pt;
+	if (only_part) {
+		rs_part *p = NULL;
+		for (i = 0; i < pt.n; i++)
+			if (pt.part[i].number == (unsigned)only_part)
+				p = &want.part[i];
+		if (!p || strcmp(pt.type, "gpt")) {
+			rs_err("%s: no GPT partition %d", path, only_part);
+			return -EINVAL;
+		}
+		if ((r = parse_new_id(arg, 16, p->uuid)) < 0) {
+			rs_err("invalid partition UUID '%s'", arg);
+			return r;
+		}
+	} else {
+		if ((r = parse_new_id(arg, pt.uuid_len, want.uuid)) < 0) {
+			rs_err("invalid %s disk identifier '%s'", pt.type, arg);
+			return r;
+		}
+		if (!strcmp(pt.type, "gpt"))
+			for (i = 0; i < pt.n; i++)
+				if ((r = random_uuid(want.part[i].uuid)) < 0)
+					return r;
+	}
+	r = set(d, &want);
+	if (r < 0) {
+		if (r != -ECANCELED)
+			rs_err("unable to change the identifiers of %s: %s", path, rs_strerr(r));
+		return r;
+	}
+	r = rs_probe_table(d, &after, &set);
+	if (r < 0 || memcmp(after.uuid, want.uuid, pt.uuid_len)) {
+		rs_err("%s: re-read after the change does not show the new identifiers", path);
+		return r < 0 ? r : -EIO;
+	}
+	printf("%s: PTUUID %s -> %s\n", path, pt.uuid_str, after.uuid_str);
+	for (i = 0; i < after.n; i++)
+		if (strcmp(pt.part[i].uuid_str, after.part[i].uuid_str))
+			printf("%s: PARTUUID %s -> %s (partition %u)\n", path, pt.part[i].uuid_str,
+			    after.part[i].uuid_str, after.part[i].number);
+	printf("%s: %llu bytes written\n", path, (unsigned long long)d->bytes_written);
+	return 0;
+}
+
+/* see cmds.h */
+int
+rs_cmd_setuuid(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "part",     required_argument, 0, 'p' },
+		{ "partuuid", required_argument, 0, 'u' },
+		{ 0, 0, 0, 0 }
+	};
+	static rs_ptable pt;
+	int (*set)(rs_blkdev *, const rs_ptable *);
+	const char *path, *arg;
+	int c, part = 0, partuuid = 0, r;
+	rs_blkdev d;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:u:", longopts, NULL)) != -1) {
+		if (c == 'p')
+			part = atoi(optarg);
+		else if (c == 'u')
+			partuuid = atoi(optarg);
+		else
+			goto usage;
+	}
+	if (optind >= argc || argc - optind > 2 || part < 0 || partuuid < 0 || (part && partuuid))
+		goto usage;
+	path = argv[optind];
+	arg = optind + 1 < argc ? argv[optind + 1] : "random";
+	r = rs_blk_open(&d, path, 1);
+	if (r < 0) {
+		rs_err("unable to open %s for writing: %s", path, rs_strerr(r));
+		return exit_code(r);
+	}
+	if (partuuid) {
+		r = set_table(&d, path, arg, partuuid);
+	} else if (part) {
+		rs_blkdev w;
+		char what[300];
+		unsigned i;
+
+		r = rs_probe_table(&d, &pt, &set);
+		if (r == 0) {
+			r = -EINVAL;
+			for (i = 0; i < pt.n; i++)
+				if (pt.part[i].number == (unsigned)part)
+					r = rs_blk_window(&d, pt.part[i].start, pt.part[i].size, &w);
+			if (r == -EINVAL)
+				rs_err("%s: no partition %d", path, part);
+		} else {
+			rs_err("%s: no valid partition table: %s", path, rs_strerr(r));
+		}
+		if (r == 0) {
+			snprintf(what, sizeof what, "%s partition %d", path, part);
+			r = set_fs(&w, what, arg);
+			if (r == -ENOENT)
+				rs_err("%s: no known filesystem", what);
+		}
+	} else {
+		r = set_fs(&d, path, arg);
+		if (r == -ENOENT) {
+			r = set_table(&d, path, arg, 0);
+			if (r == -ENOENT)
+				rs_err("%s: no known filesystem or partition table", path);
+		}
+	}
+	rs_blk_close(&d);
+	return exit_code(r);
+usage:
+	rs_err("usage: reseal setuuid DEV|IMAGE [--part N | --partuuid N] [UUID|random]");
+	return 100;
+}

@@ -1,0 +1,962 @@
+/* rootfs.c: see rootfs.h */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>		/* renameat */
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rootfs.h"
+#include "sys.h"
+
+#ifndef RS_MAXSYMLINKS
+#define RS_MAXSYMLINKS      40   /* the kernel's MAXSYMLINKS: both resolvers agree */
+#endif
+#ifndef RS_TREE_DEPTH_MAX
+#define RS_TREE_DEPTH_MAX  256   /* directory levels rs_root_remove_tree descends */
+#endif
+#ifndef RS_OPENAT2_TRIES
+#define RS_OPENAT2_TRIES    16   /* EAGAIN retries before AUTO falls back to the walk */
+#endif
+#ifndef RS_TMP_TRIES
+#define RS_TMP_TRIES       100   /* temp names tried before giving up with EEXIST */
+#endif
+#define RS_RACE_TRIES        4   /* re-lookups when a name changes type under the walk */
+#define RS_WALK_MAX  (2 * PATH_MAX)  /* a path with symlink targets spliced in */
+#define RS_TMP_SUFFIX  ".reseal-"
+#define RS_TMP_RANDOM        6
+/* "." + name + RS_TMP_SUFFIX + random must fit in NAME_MAX */
+#define RS_TMP_EXTRA  (1 + sizeof RS_TMP_SUFFIX - 1 + RS_TMP_RANDOM)
+
+/* Set when AUTO met a kernel without openat2, so later calls go straight to
+ * the walk.  reseal is single-threaded; a stale 0 only costs one ENOSYS. */
+static int openat2_missing;
+
+static int
+xopenat(int dirfd, const char *name, int flags, mode_t mode)
+{
+	int fd;
+
+	/* Opening a FIFO or a slow device can be interrupted by a signal. */
+	do
+		fd = openat(dirfd, name, flags, mode);
+	while (fd < 0 && errno == EINTR);
+	return fd < 0 ? -errno : fd;
+}
+
+static int
+xfsync(int fd)
+{
+	while (fsync(fd) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static void
+xclose(int fd)
+{
+	/* Linux frees the descriptor even when close reports EINTR or EIO, so
+	 * retrying could close someone else's fd; the data paths fsync first. */
+	if (fd >= 0)
+		(void)close(fd);
+}
+
+/* Reject what neither resolver should see; both would otherwise report
+ * long names at different points of the lookup. */
+static int
+check_path(const char *path)
+{
+	const char *p;
+	size_t n;
+
+	if (!path || !*path)
+		return -EINVAL;
+	if (strlen(path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	for (p = path; *p; p += n) {
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (n > NAME_MAX)
+			return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* Find path's final component [*start, *end), ignoring trailing slashes.
+ * -EINVAL when there is none ("/") or it is "." or "..". */
+static int
+split_final(const char *path, size_t *start, size_t *end)
+{
+	size_t s, e;
+
+	e = strlen(path);
+	while (e > 0 && path[e - 1] == '/')
+		e--;
+	if (e == 0)
+		return -EINVAL;
+	s = e;
+	while (s > 0 && path[s - 1] != '/')
+		s--;
+	if (path[s] == '.' && (e - s == 1 || (e - s == 2 && path[s + 1] == '.')))
+		return -EINVAL;
+	*start = s;
+	*end = e;
+	return 0;
+}
+
+static int
+dup_root(const rs_root *r)
+{
+	int fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* 1 if dirfd is a procfs directory other than the procfs root.  Every
+ * symlink there (/proc/<pid>/exe, fd/N, cwd, root, ns/...) is a magic link,
+ * whose readlink text is not where the kernel would go; the ordinary proc
+ * symlinks (self, thread-self, mounts, net) all live in the procfs root. */
+static int
+is_magic_dir(int dirfd)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstatfs(dirfd, &sfs) < 0)
+		return -errno;
+	if ((unsigned long)sfs.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	if (fstat(dirfd, &st) < 0)
+		return -errno;
+	return st.st_ino != 1;	/* PROC_ROOT_INO */
+}
+
+/* Read symlink name in dirfd into buf (NUL-terminated).  Returns its length,
+ * -EINVAL if name is not a symlink, -ENOENT for an empty target (as the
+ * kernel does), -ELOOP for a magic link (RESOLVE_NO_MAGICLINKS does too). */
+static int
+read_link(int dirfd, const char *name, char *buf, size_t cap)
+{
+	ssize_t n;
+	int m;
+
+	n = readlinkat(dirfd, name, buf, cap);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= cap)
+		return -ENAMETOOLONG;
+	buf[n] = 0;
+	m = is_magic_dir(dirfd);
+	if (m < 0)
+		return m;
+	if (m)
+		return -ELOOP;
+	if (n == 0)
+		return -ENOENT;
+	return (int)n;
+}
+
+/* Replace path's final component by symlink target link (n bytes): an
+ * absolute target replaces the whole path (it restarts at the root), a
+ * relative one goes after the directory part, where the symlink lives. */
+static int
+join_link(char *path, size_t cap, const char *link, size_t n)
+{
+	size_t start = 0, end;
+
+	if (link[0] != '/' && split_final(path, &start, &end) < 0)
+		return -EINVAL;
+	if (start + n + 1 > cap)
+		return -ENAMETOOLONG;
+	memcpy(path + start, link, n + 1);
+	return 0;
+}
+
+/* ".." from *cur: one level up, but never above the root. */
+static int
+step_up(int *cur, const struct stat *root)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(*cur, &st) < 0)
+		return -errno;
+	if (st.st_dev == root->st_dev && st.st_ino == root->st_ino)
+		return 0;
+	fd = xopenat(*cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	xclose(*cur);
+	*cur = fd;
+	return 0;
+}
+
+/* The userspace twin of openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS).
+ * buf holds what is left to resolve; a symlink's target is spliced in front
+ * of the rest, and an absolute one restarts at the root.  Every lookup is
+ * one component with O_NOFOLLOW, so the kernel never follows a link itself.
+ * Trailing slashes behave as in the kernel: the name must be a directory,
+ * a symlink there is followed, and O_CREAT gives EISDIR. */
+static int
+walk_open(const rs_root *r, const char *path, int flags, mode_t mode)
+{
+	char buf[RS_WALK_MAX];
+	char link[PATH_MAX];
+	char comp[NAME_MAX + 1];
+	struct stat rootst;
+	char *rest, *after, *p;
+	size_t n;
+	int cur, fd, rc, follow, last, links = 0, races = 0;
+
+	/* O_CREAT|O_EXCL never follows a final symlink (open(2)). */
+	follow = !(flags & O_NOFOLLOW) &&
+	    (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+	n = strlen(path);
+	if (n >= sizeof buf)
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	if (fstat(r->fd, &rootst) < 0)
+		return -errno;
+	cur = dup_root(r);
+	if (cur < 0)
+		return cur;
+	rest = buf;
+	for (;;) {
+		while (*rest == '/')
+			rest++;
+		if (!*rest) {
+			/* "/", a final "." or "..", or a trailing slash: what
+			 * is wanted is the directory the walk stands in. */
+			fd = xopenat(cur, ".", flags, mode);
+			break;
+		}
+		n = strcspn(rest, "/");
+		after = rest + n;
+		if (n > NAME_MAX) {
+			fd = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(comp, rest, n);
+		comp[n] = 0;
+		for (p = after; *p == '/'; p++)
+			;
+		last = !*p;
+		if (!strcmp(comp, ".")) {
+			rest = after;
+			continue;
+		}
+		if (!strcmp(comp, "..")) {
+			fd = step_up(&cur, &rootst);
+			if (fd < 0)
+				break;
+			rest = after;
+			continue;
+		}
+		if (last && !*after) {
+			rc = follow ? read_link(cur, comp, link, sizeof link) : -EINVAL;
+			if (rc == -EINVAL || rc == -ENOENT) {
+				/* Not a symlink (or absent, for O_CREAT):
+				 * O_NOFOLLOW keeps it that way if it changes. */
+				fd = xopenat(cur, comp, flags | O_NOFOLLOW, mode);
+				if (fd == -ELOOP && follow && ++races < RS_RACE_TRIES)
+					continue;
+				break;
+			}
+		} else {
+			if (last && (flags & O_CREAT)) {
+				fd = -EISDIR;
+				break;
+			}
+			fd = xopenat(cur, comp, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC, 0);
+			if (fd >= 0) {
+				xclose(cur);
+				cur = fd;
+				rest = after;
+				continue;
+			}
+			if (fd != -ENOTDIR && fd != -ELOOP)
+				break;
+			rc = read_link(cur, comp, link, sizeof link);
+			if (rc == -EINVAL)
+				rc = -ENOTDIR;
+		}
+		if (rc < 0) {
+			fd = rc;
+			break;
+		}
+		/* comp is a symlink to link: resolve link + the rest. */
+		if (++links > RS_MAXSYMLINKS) {
+			fd = -ELOOP;
+			break;
+		}
+		n = strlen(after);
+		if ((size_t)rc + n + 1 > sizeof buf) {
+			fd = -ENAMETOOLONG;
+			break;
+		}
+		memmove(buf + rc, after, n + 1);
+		memcpy(buf, link, (size_t)rc);
+		rest = buf;
+		if (link[0] == '/') {
+			xclose(cur);
+			cur = dup_root(r);
+			if (cur < 0)
+				return cur;
+		}
+	}
+	xclose(cur);
+	return fd;
+}
+
+/* Open path inside the root with the configured resolver.  O_CLOEXEC is
+ * always added: reseal ends by exec'ing the real init, which must not
+ * inherit descriptors into the image. */
+static int
+resolve_open(const rs_root *r, const char *path, int flags, mode_t mode)
+{
+	int fd = -ENOSYS, i, rc;
+
+	rc = check_path(path);
+	if (rc < 0)
+		return rc;
+	flags |= O_CLOEXEC;
+	/* openat2 rejects a mode without O_CREAT/O_TMPFILE, and stray bits. */
+	mode &= 07777;
+	if (!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE)
+		mode = 0;
+	if (r->resolve == RS_RESOLVE_KERNEL ||
+	    (r->resolve == RS_RESOLVE_AUTO && !openat2_missing)) {
+		/* EAGAIN: a rename or mount somewhere in the system raced a
+		 * ".." and the kernel could not prove it stayed inside. */
+		for (i = 0; i < RS_OPENAT2_TRIES; i++) {
+			fd = rs_openat2(r->fd, path, flags, mode,
+			    RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+			if (fd != -EAGAIN && fd != -EINTR)
+				break;
+		}
+		if (r->resolve == RS_RESOLVE_KERNEL)
+			return fd;
+		if (fd == -ENOSYS)
+			openat2_missing = 1;
+		else if (fd != -EAGAIN && fd != -EINTR)
+			return fd;
+	}
+	return walk_open(r, path, flags, mode);
+}
+
+/* see rootfs.h */
+int
+rs_root_open(rs_root *r, const char *dir)
+{
+	size_t n;
+	int fd;
+
+	r->fd = -1;
+	r->resolve = RS_RESOLVE_AUTO;
+	r->path[0] = 0;
+	if (!dir || !*dir)
+		return -EINVAL;
+	fd = xopenat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	r->fd = fd;
+	n = strlen(dir);
+	if (n >= sizeof r->path)
+		n = sizeof r->path - 1;	/* only used in messages */
+	memcpy(r->path, dir, n);
+	r->path[n] = 0;
+	return 0;
+}
+
+/* see rootfs.h */
+void
+rs_root_close(rs_root *r)
+{
+	xclose(r->fd);
+	r->fd = -1;
+}
+
+/* see rootfs.h */
+int
+rs_root_open_at(const rs_root *r, const char *path, int flags, mode_t mode)
+{
+	return resolve_open(r, path, flags, mode);
+}
+
+/* see rootfs.h */
+int
+rs_root_open_parent(const rs_root *r, const char *path, char *name, size_t namecap)
+{
+	char dir[PATH_MAX];
+	size_t start, end;
+	int fd, rc;
+
+	rc = check_path(path);
+	if (rc < 0)
+		return rc;
+	rc = split_final(path, &start, &end);
+	if (rc < 0)
+		return rc;
+	if (end - start + 1 > namecap)
+		return -ERANGE;
+	/* The directory part keeps its trailing slash, so a symlink there is
+	 * followed and must lead to a directory. */
+	if (start == 0) {
+		dir[0] = '/';
+		dir[1] = 0;
+	} else {
+		memcpy(dir, path, start);
+		dir[start] = 0;
+	}
+	fd = resolve_open(r, dir, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	memcpy(name, path + start, end - start);
+	name[end - start] = 0;
+	return fd;
+}
+
+static int
+stat_in_root(const rs_root *r, const char *path, struct stat *st, int nofollow)
+{
+	int fd, rc = 0;
+
+	/* An O_PATH open has no side effects, even on a device or a FIFO. */
+	fd = resolve_open(r, path, O_PATH | nofollow, 0);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, st) < 0)
+		rc = -errno;
+	xclose(fd);
+	return rc;
+}
+
+/* see rootfs.h */
+int
+rs_root_lstat(const rs_root *r, const char *path, struct stat *st)
+{
+	return stat_in_root(r, path, st, O_NOFOLLOW);
+}
+
+/* see rootfs.h */
+int
+rs_root_stat(const rs_root *r, const char *path, struct stat *st)
+{
+	return stat_in_root(r, path, st, 0);
+}
+
+static int
+read_some(int fd, void *buf, size_t len, size_t *got)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, len);
+		if (n >= 0)
+			break;
+		if (errno != EINTR)
+			return -errno;
+	}
+	*got = (size_t)n;
+	return 0;
+}
+
+/* see rootfs.h */
+int
+rs_root_read(const rs_root *r, const char *path, void *buf, size_t cap, size_t *len)
+{
+	struct stat st, st2;
+	unsigned char extra;
+	size_t got = 0, n = 0;
+	int fd, rc;
+
+	*len = 0;
+	/* Look before opening: opening a FIFO blocks and opening a device
+	 * node can have side effects, and an image may hold either. */
+	rc = rs_root_stat(r, path, &st);
+	if (rc < 0)
+		return rc;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uintmax_t)st.st_size > cap) {
+		*len = (size_t)st.st_size;
+		return -EFBIG;
+	}
+	/* O_NONBLOCK: should the name turn into a FIFO since the check,
+	 * the open still returns and the type check below refuses it. */
+	fd = resolve_open(r, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st2) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st2.st_mode))
+		rc = -EINVAL;
+	while (!rc && got < cap) {
+		rc = read_some(fd, (unsigned char *)buf + got, cap - got, &n);
+		if (rc < 0 || n == 0)
+			break;
+		got += n;
+	}
+	/* Filled to the brim: the file may have grown since fstat. */
+	if (!rc && got == cap) {
+		rc = read_some(fd, &extra, 1, &n);
+		if (!rc && n) {
+			*len = (uintmax_t)st2.st_size > cap ? (size_t)st2.st_size : cap + 1;
+			xclose(fd);
+			return -EFBIG;
+		}
+	}
+	xclose(fd);
+	if (rc < 0)
+		return rc;
+	*len = got;
+	return 0;
+}
+
+/* Follow a chain of symlinks at path's final component, inside the root:
+ * out gets the in-root path of the first final that is not a symlink (it
+ * may not exist).  The directory parts are left to the resolver. */
+static int
+follow_final(const rs_root *r, const char *path, char *out, size_t cap)
+{
+	char link[PATH_MAX];
+	char name[NAME_MAX + 1];
+	size_t n;
+	int dfd, len, links = 0, rc;
+
+	n = strlen(path);
+	if (n >= cap)
+		return -ENAMETOOLONG;
+	memcpy(out, path, n + 1);
+	for (;;) {
+		dfd = rs_root_open_parent(r, out, name, sizeof name);
+		if (dfd < 0)
+			return dfd;
+		len = read_link(dfd, name, link, sizeof link);
+		xclose(dfd);
+		if (len == -EINVAL || len == -ENOENT)
+			return 0;
+		if (len < 0)
+			return len;
+		if (++links > RS_MAXSYMLINKS)
+			return -ELOOP;
+		rc = join_link(out, cap, link, (size_t)len);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+static void
+fill_random(unsigned char *buf, size_t n)
+{
+	static uint64_t counter;
+	struct timespec ts;
+	uint64_t x;
+	size_t i;
+
+	/* The name is no secret (O_EXCL makes a guessed one harmless), so
+	 * early boot without entropy falls back to pid, time and a counter. */
+	if (getrandom(buf, n, GRND_NONBLOCK) == (ssize_t)n)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	x = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^
+	    (++counter * 0x9e3779b97f4a7c15u);
+	for (i = 0; i < n; i++) {
+		x ^= x >> 33;
+		x *= 0xff51afd7ed558ccdu;
+		x ^= x >> 29;
+		buf[i] = (unsigned char)(x >> 56);
+	}
+}
+
+/* Create ".<name>.reseal-XXXXXX" in dfd; tmp gets its name.  O_EXCL and
+ * O_NOFOLLOW: nothing already there, a symlink least of all, is opened. */
+static int
+create_temp(int dfd, const char *name, char tmp[NAME_MAX + 1])
+{
+	static const char alnum[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[RS_TMP_RANDOM];
+	size_t n, i;
+	char *p;
+	int fd, tries;
+
+	n = strlen(name);
+	if (n > NAME_MAX - RS_TMP_EXTRA)
+		n = NAME_MAX - RS_TMP_EXTRA;
+	for (tries = 0; tries < RS_TMP_TRIES; tries++) {
+		fill_random(rnd, sizeof rnd);
+		p = tmp;
+		*p++ = '.';
+		memcpy(p, name, n);
+		p += n;
+		memcpy(p, RS_TMP_SUFFIX, sizeof RS_TMP_SUFFIX - 1);
+		p += sizeof RS_TMP_SUFFIX - 1;
+		for (i = 0; i < sizeof rnd; i++)
+			*p++ = alnum[rnd[i] % (sizeof alnum - 1)];
+		*p = 0;
+		fd = xopenat(dfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd != -EEXIST)
+			return fd;
+	}
+	return -EEXIST;
+}
+
+static int
+write_full(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* see rootfs.h */
+int
+rs_root_write_atomic(const rs_root *r, const char *path, const void *data,
+    size_t len, mode_t mode, uid_t uid, gid_t gid, int flags)
+{
+	char target[PATH_MAX];
+	char name[NAME_MAX + 1];
+	char tmp[NAME_MAX + 1];
+	int dfd, fd, rc;
+
+	rc = check_path(path);
+	if (rc < 0)
+		return rc;
+	if (flags & RS_W_FOLLOW) {
+		rc = follow_final(r, path, target, sizeof target);
+		if (rc < 0)
+			return rc;
+		path = target;
+	}
+	dfd = rs_root_open_parent(r, path, name, sizeof name);
+	if (dfd < 0)
+		return dfd;
+	fd = create_temp(dfd, name, tmp);
+	if (fd < 0) {
+		xclose(dfd);
+		return fd;
+	}
+	rc = write_full(fd, data, len);
+	if (!rc && fchown(fd, uid, gid) < 0)
+		rc = -errno;
+	/* Only now: chown clears the set-user-ID and set-group-ID bits. */
+	if (!rc && fchmod(fd, mode & 07777) < 0)
+		rc = -errno;
+	if (!rc && !(flags & RS_W_NOSYNC))
+		rc = xfsync(fd);
+	if (close(fd) < 0 && !rc && errno != EINTR)
+		rc = -errno;
+	if (!rc && renameat(dfd, tmp, dfd, name) < 0)
+		rc = -errno;
+	if (rc) {
+		(void)unlinkat(dfd, tmp, 0);
+		xclose(dfd);
+		return rc;
+	}
+	if (!(flags & RS_W_NOSYNC))
+		rc = xfsync(dfd);
+	xclose(dfd);
+	return rc;
+}
+
+/* see rootfs.h */
+int
+rs_root_unlink(const rs_root *r, const char *path)
+{
+	char name[NAME_MAX + 1];
+	int dfd, rc;
+
+	dfd = rs_root_open_parent(r, path, name, sizeof name);
+	if (dfd < 0)
+		return dfd;
+	if (unlinkat(dfd, name, 0) < 0)
+		rc = -errno;
+	else
+		rc = xfsync(dfd);
+	xclose(dfd);
+	return rc;
+}
+
+static int remove_entry(int dfd, const char *name, dev_t dev, int depth);
+
+/* Remove everything inside directory name of dfd, whose fstatat is st. */
+static int
+empty_dir(int dfd, const char *name, const struct stat *st, int depth)
+{
+	struct stat st2;
+	struct dirent *e;
+	DIR *d;
+	int fd, rc = 0, xdev = 0;
+
+	fd = xopenat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st2) < 0) {
+		rc = -errno;
+		xclose(fd);
+		return rc;
+	}
+	/* Swapped for another directory between fstatat and open. */
+	if (st2.st_dev != st->st_dev || st2.st_ino != st->st_ino) {
+		xclose(fd);
+		return -EAGAIN;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		rc = -errno;
+		xclose(fd);
+		return rc;
+	}
+	for (;;) {
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			rc = errno ? -errno : 0;
+			break;
+		}
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		rc = remove_entry(fd, e->d_name, st->st_dev, depth + 1);
+		if (rc == -ENOENT)
+			rc = 0;		/* gone already: fine */
+		else if (rc == -EXDEV) {
+			xdev = 1;	/* skip the mount, keep going */
+			rc = 0;
+		}
+		if (rc < 0)
+			break;
+	}
+	closedir(d);
+	if (!rc && xdev)
+		rc = -EXDEV;
+	return rc;
+}
+
+/* Remove name in dfd, and everything below it if it is a directory on
+ * device dev. */
+static int
+remove_entry(int dfd, const char *name, dev_t dev, int depth)
+{
+	struct stat st;
+	int rc, tries;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dfd, name, 0) < 0 ? -errno : 0;
+	/* Another mount, or a btrfs subvolume: not ours to empty. */
+	if (st.st_dev != dev)
+		return -EXDEV;
+	if (depth >= RS_TREE_DEPTH_MAX)
+		return -ELOOP;
+	for (tries = 0;; tries++) {
+		rc = empty_dir(dfd, name, &st, depth);
+		if (rc < 0)
+			return rc;
+		if (unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+			return 0;
+		rc = -errno;
+		/* readdir may miss entries of a directory that changes under
+		 * it; another pass picks them up. */
+		if ((rc != -ENOTEMPTY && rc != -EEXIST) || tries == 2)
+			return rc;
+	}
+}
+
+/* see rootfs.h */
+int
+rs_root_remove_tree(const rs_root *r, const char *path)
+{
+	char name[NAME_MAX + 1];
+	struct stat st;
+	int dfd, rc, sync;
+
+	dfd = rs_root_open_parent(r, path, name, sizeof name);
+	if (dfd < 0)
+		return dfd;
+	if (fstat(dfd, &st) < 0)
+		rc = -errno;
+	else
+		rc = remove_entry(dfd, name, st.st_dev, 0);
+	/* Something may have gone even on failure: make that durable too. */
+	if (rc != -ENOENT) {
+		sync = xfsync(dfd);
+		if (!rc)
+			rc = sync;
+	}
+	xclose(dfd);
+	return rc;
+}
+
+/* see rootfs.h */
+int
+rs_root_list(const rs_root *r, const char *path, rs_root_dir_fn fn, void *ctx)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd, rc = 0;
+
+	fd = resolve_open(r, path, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		rc = -errno;
+		xclose(fd);
+		return rc;
+	}
+	for (;;) {
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			rc = errno ? -errno : 0;
+			break;
+		}
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		rc = fn(ctx, e->d_name, e->d_type);
+		if (rc)
+			break;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* mkdir name in dfd with exactly mode (no umask), owned by root:root (not
+ * a set-group-ID parent's group). */
+static int
+make_dir(int dfd, const char *name, mode_t mode)
+{
+	int fd, rc = 0;
+
+	if (mkdirat(dfd, name, 0700) < 0)
+		return -errno;
+	fd = xopenat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	if (fchown(fd, 0, 0) < 0)
+		rc = -errno;
+	else if (fchmod(fd, mode & 07777) < 0)
+		rc = -errno;
+	xclose(fd);
+	return rc;
+}
+
+/* Make sure directory prefix exists.  Returns 0 when it does (or now does),
+ * the length of link when prefix is a dangling symlink (link holds its
+ * target), or -errno. */
+static int
+mkdir_one(const rs_root *r, const char *prefix, mode_t mode, char *link, size_t cap)
+{
+	char name[NAME_MAX + 1];
+	int fd, dfd, rc;
+
+	fd = resolve_open(r, prefix, O_PATH | O_DIRECTORY, 0);
+	if (fd >= 0) {
+		xclose(fd);
+		return 0;
+	}
+	if (fd != -ENOENT)
+		return fd;
+	dfd = rs_root_open_parent(r, prefix, name, sizeof name);
+	if (dfd < 0)
+		return dfd;
+	rc = make_dir(dfd, name, mode);
+	if (rc == 0) {
+		/* The new entry is only durable once its parent is synced. */
+		rc = xfsync(dfd);
+	} else if (rc == -EEXIST) {
+		/* Lookup said ENOENT, yet the name exists: a dangling
+		 * symlink, whose target is created instead.  Anything else
+		 * (a race) is judged by the next lookup. */
+		rc = read_link(dfd, name, link, cap);
+		if (rc == -EINVAL)
+			rc = 0;
+	}
+	xclose(dfd);
+	return rc;
+}
+
+/* see rootfs.h */
+int
+rs_root_mkdir_p(const rs_root *r, const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	char rest[PATH_MAX];
+	char link[PATH_MAX];
+	size_t end, n;
+	int fd, rc, links = 0, done = 0;
+	char save;
+
+	rc = check_path(path);
+	if (rc < 0)
+		return rc;
+	n = strlen(path);
+	memcpy(buf, path, n + 1);
+	for (;;) {
+		fd = resolve_open(r, buf, O_PATH | O_DIRECTORY, 0);
+		if (fd >= 0) {
+			xclose(fd);
+			return 0;
+		}
+		if (fd != -ENOENT || done)
+			return fd;
+		/* Create what is missing, top down.  A dangling symlink on
+		 * the way is replaced, in buf, by its target, and the whole
+		 * path is looked at again. */
+		done = 1;
+		for (end = 0;;) {
+			while (buf[end] == '/')
+				end++;
+			if (!buf[end])
+				break;
+			end += strcspn(buf + end, "/");
+			save = buf[end];
+			buf[end] = 0;
+			rc = mkdir_one(r, buf, mode, link, sizeof link);
+			buf[end] = save;
+			if (rc < 0)
+				return rc;
+			if (rc == 0)
+				continue;
+			if (++links > RS_MAXSYMLINKS)
+				return -ELOOP;
+			n = strlen(buf + end);
+			memcpy(rest, buf + end, n + 1);
+			buf[end] = 0;
+			rc = join_link(buf, sizeof buf, link, (size_t)rc);
+			if (rc < 0)
+				return rc;
+			if (strlen(buf) + n + 1 > sizeof buf)
+				return -ENAMETOOLONG;
+			memcpy(buf + strlen(buf), rest, n + 1);
+			done = 0;
+			break;
+		}
+	}
+}
