@@ -29,6 +29,7 @@ static const char usage_text[] =
 "usage: reseal run    --root DIR [--dry-run] [--force] [--only OPS] [--skip OPS]\n"
 "       reseal seal   --root DIR [--dry-run] [--only OPS] [--skip OPS]\n"
 "       reseal status [--root DIR]\n"
+"       reseal references --root DIR [--dry-run] OLD=NEW...\n"
 "       reseal probe  DEV|IMAGE...\n"
 "       reseal setuuid DEV|IMAGE [--part N | --partuuid N] [UUID|random]\n"
 "       reseal --help | --version\n"
@@ -38,6 +39,8 @@ static const char usage_text[] =
 "        is removed last, only after every selected operation succeeded\n"
 "seal    strip DIR's identity and write the marker, making DIR a template\n"
 "status  show what the last run changed (never secrets)\n"
+"references  rewrite fstab, crypttab, bootloader and unit files under DIR that\n"
+"        name OLD (a UUID, a vfat serial XXXX-XXXX or an MBR disk id) to NEW\n"
 "probe   print filesystem and partition-table identifiers, blkid -o export style\n"
 "setuuid change a filesystem UUID (the whole device, or --part N of a\n"
 "        partitioned one) or a partition table's disk GUID and every\n"
@@ -295,6 +298,57 @@ cmd_seal(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* reseal references --root DIR [--dry-run] OLD=NEW... */
+static int
+cmd_references(int argc, char **argv)
+{
+	static rs_ctx ctx;
+	struct args a;
+	int i, r;
+
+	/* parse_args takes options only; the pairs follow them. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++)
+		if (!strcmp(argv[i], "--root"))
+			i++;
+	if (i >= argc) {
+		rs_err("usage: reseal references --root DIR [--dry-run] OLD=NEW...");
+		return EXIT_REFUSED;
+	}
+	if (parse_args(i, argv, &a) < 0 || a.force || a.have_only || a.have_skip) {
+		usage(stderr);
+		return EXIT_REFUSED;
+	}
+	r = open_target(&ctx, &a);
+	if (r)
+		return r;
+	ctx.dry_run = a.dry_run;
+	for (; i < argc; i++) {
+		char old[64];
+		const char *eq = strchr(argv[i], '=');
+		if (!eq || (size_t)(eq - argv[i]) >= sizeof old) {
+			rs_err("expected OLD=NEW, got '%s'", argv[i]);
+			return EXIT_REFUSED;
+		}
+		memcpy(old, argv[i], (size_t)(eq - argv[i]));
+		old[eq - argv[i]] = 0;
+		r = rs_refs_add(&ctx.refs, old, eq + 1);
+		if (r < 0) {
+			rs_err("'%s': both sides must be UUIDs, vfat serials (XXXX-XXXX) or "
+			    "8-hex MBR disk ids", argv[i]);
+			return EXIT_REFUSED;
+		}
+	}
+	r = rs_op_references_run(&ctx);
+	if (r < 0)
+		return EXIT_SYSTEM;
+	if (a.dry_run)
+		printf("dry run: %d change%s planned, nothing written\n", ctx.changes,
+		    ctx.changes == 1 ? "" : "s");
+	else
+		rs_info("%d file%s updated", ctx.changes, ctx.changes == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
 static int
 cmd_status(int argc, char **argv)
 {
@@ -357,6 +411,8 @@ main(int argc, char **argv)
 		return cmd_seal(argc - 1, argv + 1);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(cmd, "references"))
+		return cmd_references(argc - 1, argv + 1);
 	if (!strcmp(cmd, "probe"))
 		return rs_cmd_probe(argc - 1, argv + 1);
 	if (!strcmp(cmd, "setuuid"))

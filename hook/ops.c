@@ -12,6 +12,8 @@
 /* Order matters (identity.md section 8): identity files first, host keys
  * last so they pick up the new hostname and a slow RSA draw delays nothing. */
 const rs_op rs_ops[] = {
+	{ "references", "rewrite fstab/crypttab/bootloader lines naming changed UUIDs",
+	  rs_op_references_run, NULL },
 	{ "machine-id", "new /etc/machine-id (and D-Bus copy); drop the old journal",
 	  rs_op_machine_id_run, rs_op_machine_id_seal },
 	{ "net-rules", "remove MAC-bound interface names (70-persistent-net.rules, ifcfg HWADDR=)",

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "refs.h"
 #include "rng.h"
 #include "rootfs.h"
 
@@ -24,6 +25,7 @@ typedef struct {
 	rs_config cfg;
 	int dry_run;
 	rs_rng rng;                 /* seeded on first use (rs_do_rng) */
+	rs_refs refs;               /* old -> new identifiers, for `references` */
 	char status[RS_STATUS_MAX]; /* change record; never secrets */
 	size_t status_len;
 	int changes;                /* files written or removed (or planned) */
@@ -57,6 +59,7 @@ int rs_op_hostname_run(rs_ctx *ctx);
 int rs_op_remove_run(rs_ctx *ctx);
 int rs_op_ssh_hostkeys_run(rs_ctx *ctx);
 int rs_op_ssh_hostkeys_seal(rs_ctx *ctx);
+int rs_op_references_run(rs_ctx *ctx);
 
 /* --- helpers for ops (hook/opctx.c) --- */
 

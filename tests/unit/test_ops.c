@@ -23,6 +23,7 @@ test_ops(void)
 	CHECK("op masks fit in an unsigned", rs_nops <= 32);
 	CHECK("host keys run last (they use the final hostname)",
 	    !strcmp(rs_ops[rs_nops - 1].name, "ssh-hostkeys"));
-	CHECK("machine-id runs first", !strcmp(rs_ops[0].name, "machine-id"));
+	CHECK("references are rewritten before any identity file is touched",
+	    !strcmp(rs_ops[0].name, "references"));
 	CHECK("unknown op is not found", rs_op_find("fs-uuids") == -1);
 }
