@@ -140,7 +140,7 @@ rename_entry(rs_ctx *ctx, const char *dir, const char *name, const char *newname
 		r = rs_root_write_atomic(&ctx->root, to, out, tlen, st.st_mode & 07777, st.st_uid,
 		    st.st_gid, 0);
 	} else if (S_ISLNK(st.st_mode)) {
-		char leaf[256], tmp[300];
+		char leaf[256], tmp[320];
 		ssize_t n;
 
 		dfd = rs_root_open_parent(&ctx->root, from, leaf, sizeof leaf);
@@ -159,7 +159,11 @@ rename_entry(rs_ctx *ctx, const char *dir, const char *name, const char *newname
 		}
 		newtarget[tlen] = 0;
 		/* Link text is never followed here, so it cannot lead outside. */
-		snprintf(tmp, sizeof tmp, ".%s.reseal-link", newname);
+		if (strlen(newname) > 255 - 13) {
+			close(dfd);
+			return -ENAMETOOLONG;
+		}
+		snprintf(tmp, sizeof tmp, ".%.242s.reseal-link", newname);
 		unlinkat(dfd, tmp, 0);
 		r = symlinkat(newtarget, dfd, tmp) < 0 ? -errno : 0;
 		if (r == 0 && renameat(dfd, tmp, dfd, newname) < 0)
