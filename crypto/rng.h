@@ -11,7 +11,9 @@
 #define RS_RNG_H
 
 #include <stddef.h>
-#include <bearssl_rand.h>
+/* bearssl.h, not bearssl_rand.h: Debian keeps the per-module headers in
+ * /usr/include/bearssl/, and only bearssl.h is on the test build's path. */
+#include <bearssl.h>
 
 typedef struct {
 	br_hmac_drbg_context drbg;

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <bearssl_rsa.h>
+#include <bearssl.h>        /* not bearssl_rsa.h: see rng.h */
 
 #include "rng.h"
 
@@ -37,7 +37,8 @@ typedef struct {
 	size_t rsa_dlen;
 } rs_sshkey;
 
-/* "ed25519", "ecdsa", "rsa": the names used in file names and in config. */
+/* "ed25519", "ecdsa", "rsa": the names used in file names and in config.
+ * Both name functions return NULL if t is not a key type. */
 const char *rs_keytype_name(enum rs_keytype t);
 /* "ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa". */
 const char *rs_keytype_ssh_name(enum rs_keytype t);
@@ -45,7 +46,10 @@ const char *rs_keytype_ssh_name(enum rs_keytype t);
 int rs_keytype_parse(const char *name);
 
 /* Generate a key of type t from rng (which must be ready).
- * Returns 0 or -errno. */
+ * Returns 0, or -EINVAL (rng not ready, unknown type), -ENOTSUP or -EIO
+ * (BearSSL refused); key is wiped on failure.  RSA takes about 1.5 s on
+ * average, with a tail beyond 6 s (keys-and-entropy.md section 8).
+ * The RSA fields point into key itself: do not copy an rs_sshkey. */
 int rs_sshkey_generate(rs_sshkey *key, enum rs_keytype t, rs_rng *rng);
 
 /* Build from an Ed25519 seed (for test vectors and the oracle tests). */
@@ -57,7 +61,8 @@ size_t rs_sshkey_public_blob(const rs_sshkey *key, unsigned char *out, size_t ca
 /* "-----BEGIN OPENSSH PRIVATE KEY-----\n...-----END OPENSSH PRIVATE KEY-----\n"
  * with base64 lines of 70 characters, exactly as ssh-keygen writes it.
  * Returns the length written (no NUL counted; a NUL is appended), or 0 if
- * cap is short. */
+ * cap is short, in which case whatever was written is wiped.  A NULL
+ * comment is the empty comment. */
 size_t rs_sshkey_openssh_private(const rs_sshkey *key, const char *comment,
     uint32_t checkint, char *out, size_t cap);
 
@@ -65,7 +70,7 @@ size_t rs_sshkey_openssh_private(const rs_sshkey *key, const char *comment,
 size_t rs_sshkey_openssh_public(const rs_sshkey *key, const char *comment,
     char *out, size_t cap);
 
-/* Dropbear's raw host-key file.  Returns length or 0. */
+/* Dropbear's raw host-key file (binary, no NUL).  Returns length or 0. */
 size_t rs_sshkey_dropbear(const rs_sshkey *key, unsigned char *out, size_t cap);
 
 /* "SHA256:<unpadded base64>" as ssh-keygen -l prints it.  out >= 51 bytes. */
