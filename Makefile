@@ -6,13 +6,13 @@ BEARSSL    := $(BUILD)/bearssl
 MUSL_CC    ?= musl-gcc
 CC         ?= cc
 
-SRC        := $(sort $(wildcard hook/*.c hook/ops/*.c hook/blk/*.c crypto/*.c))
+SRC        := $(sort $(wildcard hook/*.c hook/ops/*.c hook/blk/*.c hook/boot/*.c crypto/*.c))
 LIB_SRC    := $(filter-out hook/main.c,$(SRC))
-HDR        := $(wildcard hook/*.h hook/ops/*.h hook/blk/*.h crypto/*.h)
+HDR        := $(wildcard hook/*.h hook/ops/*.h hook/blk/*.h hook/boot/*.h crypto/*.h)
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
 
 WARN       := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-INC        := -Ihook -Ihook/blk -Icrypto
+INC        := -Ihook -Ihook/blk -Ihook/boot -Icrypto
 VERSION    := $(shell cat VERSION)
 
 PROD_CFLAGS  := $(WARN) $(INC) -I$(BEARSSL)/inc -Os -ffunction-sections -fdata-sections \
@@ -41,6 +41,11 @@ $(BUILD)/reseal: $(SRC) $(HDR) $(BEARSSL)/libbearssl.a VERSION Makefile
 $(BUILD)/reseal-test: $(LIB_SRC) $(HDR) $(TEST_SRC) $(wildcard tests/unit/*.h) VERSION Makefile
 	@mkdir -p $(BUILD)
 	$(CC) $(TEST_CFLAGS) -o $@ $(LIB_SRC) $(TEST_SRC) $(TEST_LIBS)
+
+# Test-only: the product with power-cut injection (reseal.fault=N, hook/fault.h).
+$(BUILD)/reseal-fault: $(SRC) $(HDR) $(BEARSSL)/libbearssl.a VERSION Makefile
+	@mkdir -p $(BUILD)
+	$(MUSL_CC) $(PROD_CFLAGS) -DRESEAL_FAULT -o $@ $(SRC) $(BEARSSL)/libbearssl.a $(PROD_LDFLAGS)
 
 # Sanitizer build of the whole CLI, used by the integration tests next to the product.
 $(BUILD)/reseal-asan: $(SRC) $(HDR) VERSION Makefile

@@ -8,6 +8,17 @@
 #include "log.h"
 
 int rs_log_level = RS_INFO;
+static int kmsg_fd = -1;
+
+/* see log.h */
+int
+rs_log_set_kmsg(int fd)
+{
+	int old = kmsg_fd;
+
+	kmsg_fd = fd;
+	return old;
+}
 
 static const char *
 level_name(int level)
@@ -30,7 +41,10 @@ rs_log(int level, const char *fmt, ...)
 
 	if (level > rs_log_level)
 		return;
-	n = snprintf(buf, sizeof buf, "reseal: %s: ", level_name(level));
+	if (kmsg_fd >= 0)
+		n = snprintf(buf, sizeof buf, "<%d>reseal: %s: ", level, level_name(level));
+	else
+		n = snprintf(buf, sizeof buf, "reseal: %s: ", level_name(level));
 	va_start(ap, fmt);
 	m = vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
 	va_end(ap);
@@ -40,7 +54,10 @@ rs_log(int level, const char *fmt, ...)
 	if ((size_t)n > sizeof buf - 2)
 		n = (int)sizeof buf - 2;
 	buf[n++] = '\n';
-	/* One write per message so concurrent writers never interleave lines. */
+	/* One write per message: one kmsg record, no interleaved lines.
+	 * kmsg records stay under ~900 bytes (initramfs.md 6). */
+	if (kmsg_fd >= 0 && write(kmsg_fd, buf, (size_t)n > 900 ? 900 : (size_t)n) >= 0)
+		return;
 	(void)!write(2, buf, (size_t)n);
 }
 

@@ -20,6 +20,10 @@ void rs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 #define rs_info(...)  rs_log(RS_INFO, __VA_ARGS__)
 #define rs_debug(...) rs_log(RS_DEBUG, __VA_ARGS__)
 
+/* Send messages to /dev/kmsg as "<N>reseal: ..." (boot mode), or back to
+ * stderr with fd < 0.  Returns the previous fd. */
+int rs_log_set_kmsg(int fd);
+
 /* strerror() of a -errno value. */
 const char *rs_strerr(int neg_errno);
 

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "boot.h"
 #include "cmds.h"
 #include "config.h"
 #include "log.h"
@@ -391,6 +393,10 @@ main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
+	/* As /init the kernel passes its unknown cmdline words as arguments:
+	 * they belong to the real init, not to us. */
+	if (getpid() == 1)
+		rs_boot_main(argc, argv);
 	if (getenv("RESEAL_DEBUG"))
 		rs_log_level = RS_DEBUG;
 	if (!cmd) {

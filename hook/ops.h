@@ -26,6 +26,7 @@ typedef struct {
 	int dry_run;
 	rs_rng rng;                 /* seeded on first use (rs_do_rng) */
 	rs_refs refs;               /* old -> new identifiers, for `references` */
+	char machine_id[33];        /* the boot plan's new machine-id; empty: draw one */
 	char status[RS_STATUS_MAX]; /* change record; never secrets */
 	size_t status_len;
 	int changes;                /* files written or removed (or planned) */

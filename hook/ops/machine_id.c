@@ -84,15 +84,20 @@ rs_op_machine_id_run(rs_ctx *ctx)
 		if (r == 0 && dbus_is_file(ctx))
 			r = rs_do_write(ctx, DBUS_PATH, "", 0, 0444, 0, 0, 0, "same machine-id");
 	} else {
-		rng = rs_do_rng(ctx);
-		if (!rng)
-			return -EIO;
-		/* RFC 4122 version 4, exactly as systemd makes new IDs. */
-		rs_rng_bytes(rng, id, sizeof id);
-		id[6] = (id[6] & 0x0F) | 0x40;
-		id[8] = (id[8] & 0x3F) | 0x80;
-		for (i = 0; i < 16; i++)
-			snprintf(line + 2 * i, 3, "%02x", id[i]);
+		if (ctx->machine_id[0]) {
+			/* From the boot journal: a resumed run converges to it. */
+			memcpy(line, ctx->machine_id, 32);
+		} else {
+			rng = rs_do_rng(ctx);
+			if (!rng)
+				return -EIO;
+			/* RFC 4122 version 4, exactly as systemd makes new IDs. */
+			rs_rng_bytes(rng, id, sizeof id);
+			id[6] = (id[6] & 0x0F) | 0x40;
+			id[8] = (id[8] & 0x3F) | 0x80;
+			for (i = 0; i < 16; i++)
+				snprintf(line + 2 * i, 3, "%02x", id[i]);
+		}
 		line[32] = '\n';
 		line[33] = 0;
 		r = rs_do_write(ctx, MID_PATH, line, 33, 0444, 0, 0, RS_W_FOLLOW, "new v4 machine-id");

@@ -1,0 +1,133 @@
+/* boot.h: reseal as PID 1 in a tiny initramfs (DESIGN.md section 2,
+ * initramfs.md).  Everything here runs before the real init; nothing may
+ * end the process except rs_panic(). */
+#ifndef RS_BOOT_H
+#define RS_BOOT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "blk.h"
+#include "refs.h"
+#include "rng.h"
+#include "rootfs.h"
+
+#ifndef RS_DEVICE_TIMEOUT_S
+#define RS_DEVICE_TIMEOUT_S  180   /* give up waiting for root= (rootwait: never) */
+#endif
+#ifndef RS_DEVICE_POLL_MS
+#define RS_DEVICE_POLL_MS     50   /* rescan interval while root= is missing */
+#endif
+#ifndef RS_DEVICE_MESSAGE_S
+#define RS_DEVICE_MESSAGE_S    5   /* first and repeated "waiting for" message */
+#endif
+#ifndef RS_MAX_ATTEMPTS
+#define RS_MAX_ATTEMPTS        3   /* boots that may try to finish one journal */
+#endif
+#define RS_NEWROOT   "/sysroot"
+#define RS_MODLIST   "/etc/reseal/modules"
+
+enum rs_reseal_mode { RS_RESEAL_AUTO, RS_RESEAL_FORCE, RS_RESEAL_OFF };
+
+/* --- cmdline.c: /proc/cmdline (initramfs.md section 3) --- */
+typedef struct {
+	char root[256];           /* root= with quotes removed */
+	char rootfstype[32];
+	char rootflags[256];
+	int rw;                   /* 0: ro (default), 1: rw */
+	int rootwait;
+	int rootdelay;            /* seconds; 0 if unset */
+	char init[256];           /* init=; empty: search the defaults */
+	enum rs_reseal_mode reseal;
+	int debug;                /* reseal.debug */
+	int timeout;              /* reseal.timeout= (root wait), seconds */
+	long fault;               /* reseal.fault=N (fault-injection builds only); -1 count */
+} rs_cmdline;
+
+/* Parse a kernel command line.  Unknown words are ignored (the kernel
+ * hands them to init as arguments already).  Never fails. */
+void rs_cmdline_parse(rs_cmdline *c, const char *text);
+
+/* --- bdev.c: block devices without udev (initramfs.md section 4) --- */
+typedef struct {
+	char name[32];            /* kernel name: vda2 */
+	char path[48];            /* /dev/vda2 */
+	char disk[32];            /* whole-disk name (itself for a disk) */
+	unsigned partn;           /* 0 for a whole disk */
+	uint64_t size;            /* bytes */
+	int fs_ok;                /* fs holds a recognised filesystem */
+	rs_fsinfo fs;
+	char partuuid[40], partlabel[144];
+	int pt_ok;                /* a whole disk with a partition table */
+	char pttype[8], ptuuid[40];
+	unsigned char type_guid[16];  /* GPT partition type (text byte order) */
+} rs_bdev;
+
+#define RS_BDEV_MAX 64
+typedef struct {
+	rs_bdev dev[RS_BDEV_MAX];
+	int n;
+} rs_bdevs;
+
+/* Scan /sys/class/block and probe every device.  Returns 0 or -errno. */
+int rs_bdev_scan(rs_bdevs *l);
+
+/* The device a root=/fstab spec names: /dev/X, /dev/disk/by-{uuid,label,
+ * partuuid,partlabel}/X, UUID=, LABEL=, PARTUUID=, PARTLABEL=, or a hex
+ * 0xMMmmm / MAJ:MIN... number is not supported (logged).  NULL if none. */
+const rs_bdev *rs_bdev_match(const rs_bdevs *l, const char *spec);
+
+/* --- plan.c: the reseal as a journaled plan (DESIGN.md section 3) --- */
+#define RS_JOURNAL_PATH "/etc/reseal/journal"
+#define RS_PLAN_MAX 32
+
+typedef struct {
+	char kind;                /* 'f' filesystem, 't' partition table, 'p' GPT partition */
+	char type[16];            /* fs type, or "gpt" / "dos" */
+	char old[40], new[40];    /* blkid text forms */
+	char disk_old[40];        /* 'p': the disk's PTUUID before the change */
+	unsigned partn;           /* 'p': PARTN */
+	int state;                /* runtime: 0 pending, 1 done, -1 refused */
+} rs_plan_item;
+
+typedef struct {
+	int attempt;              /* boots that started this plan */
+	char machine_id[33];      /* the new machine-id (hex) */
+	rs_plan_item item[RS_PLAN_MAX];
+	int n;
+} rs_plan;
+
+/* Journal text: "reseal-journal 1", "attempt N", "machine-id HEX",
+ * "fs TYPE OLD NEW", "pt TYPE OLD NEW", "part DISKOLD N OLD NEW". */
+int rs_plan_format(const rs_plan *p, char *buf, size_t cap);   /* length or -ENOSPC */
+int rs_plan_parse(rs_plan *p, const char *text, size_t len);   /* 0 or -EINVAL */
+
+/* reseal.c: load the journal (a resumed run: attempt + 1) or draw a new
+ * plan for the image's devices; write the journal back (root mounted rw).
+ * Returns 0, -ELOOP after RS_MAX_ATTEMPTS, or -errno. */
+int rs_plan_load_or_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_root *r,
+    rs_rng *rng, int *resumed);
+/* Block stage: every item whose device still has the old value is changed. */
+void rs_plan_apply_blockdevs(rs_plan *p, rs_bdevs *l);
+/* The old -> new pairs of every item that is done, for `references`. */
+void rs_plan_refs(const rs_plan *p, rs_refs *refs);
+
+/* --- modules.c --- */
+/* finit_module every file listed in RS_MODLIST, in order.  Logs failures;
+ * returns the number of modules that failed to load. */
+int rs_modules_load(void);
+
+/* --- switchroot.c (initramfs.md section 8) --- */
+/* Pick the init to run in newroot (cmdline init=, else the defaults) and
+ * check it is an executable regular file there.  Returns 0 or -errno. */
+int rs_switch_root_check(const char *newroot, const char *want, char *init, size_t cap);
+/* Move the API mounts, delete the initramfs, chroot, exec init.  Returns
+ * only on failure (-errno). */
+int rs_switch_root(const char *newroot, const char *init, char **argv);
+
+/* --- pid1.c --- */
+/* Log, wait so a human can read it, then exit on purpose (panic=N applies). */
+void rs_panic(const char *what) __attribute__((noreturn));
+int rs_boot_main(int argc, char **argv) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,436 @@
+/* pid1.c: reseal as /init.  rs_boot_main() reads as the boot script
+ * (initramfs.md section 2); every path ends in execve or rs_panic. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "config.h"
+#include "fault.h"
+#include "log.h"
+#include "ops.h"
+
+static rs_cmdline cmdline;
+static rs_bdevs devs;
+static rs_ctx ctx;
+static rs_plan plan;
+
+/* see boot.h */
+void
+rs_panic(const char *what)
+{
+	rs_err("fatal: %s; the kernel will panic in 10 s (use panic=N to reboot)", what);
+	sync();
+	sleep(10);
+	_exit(1);
+}
+
+static void
+mount_api(void)
+{
+	mkdir("/proc", 0755);
+	mkdir("/sys", 0755);
+	mkdir("/dev", 0755);
+	mkdir("/run", 0755);
+	mkdir(RS_NEWROOT, 0755);
+	mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	/* systemd's INITRD_INTERFACE asks for exactly this /run. */
+	mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755");
+}
+
+/* fds 0-2 may be closed when the cpio has no /dev/console (initramfs.md 7). */
+static void
+ensure_stdio(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int n = open("/dev/console", O_RDWR | O_NOCTTY);
+		if (n < 0)
+			n = open("/dev/null", O_RDWR);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
+static void
+log_open(void)
+{
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		rs_log_set_kmsg(fd);
+}
+
+static void
+read_cmdline(void)
+{
+	char text[4096];
+	ssize_t n = 0;
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, text, sizeof text - 1);
+		close(fd);
+	}
+	text[n > 0 ? n : 0] = 0;
+	rs_cmdline_parse(&cmdline, text);
+	if (cmdline.debug)
+		rs_log_level = RS_DEBUG;
+#ifdef RESEAL_FAULT
+	rs_fault_at = cmdline.fault;
+#endif
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void
+log_devices(void)
+{
+	int i;
+
+	rs_err("block devices seen: %d", devs.n);
+	for (i = 0; i < devs.n; i++) {
+		const rs_bdev *b = &devs.dev[i];
+		rs_err("  %s: %s%s%s%s%s%s", b->path, b->fs_ok ? b->fs.type : (b->pt_ok ? b->pttype : "?"),
+		    b->fs_ok ? " UUID=" : (b->pt_ok ? " PTUUID=" : ""),
+		    b->fs_ok ? b->fs.uuid_str : b->ptuuid,
+		    b->partuuid[0] ? " PARTUUID=" : "", b->partuuid, "");
+	}
+}
+
+/* Is there a journal on the fs of b naming spec's value as an old one?
+ * That fs is the root whose identifiers an interrupted boot changed
+ * before it could rewrite the references (DESIGN.md 3). */
+static int
+journal_names(const rs_bdev *b, const char *spec)
+{
+	static char text[8192];
+	const char *v = strchr(spec, '=');
+	rs_root r;
+	size_t len = 0;
+	int hit = 0, i;
+
+	if (!v || !b->fs_ok || !strcmp(b->fs.type, "swap") || !strcmp(b->fs.type, "vfat"))
+		return 0;
+	if (mount(b->path, RS_NEWROOT, b->fs.type, MS_RDONLY | MS_SILENT, NULL) < 0)
+		return 0;
+	if (rs_root_open(&r, RS_NEWROOT) == 0) {
+		if (rs_root_read(&r, RS_JOURNAL_PATH, text, sizeof text, &len) == 0 &&
+		    rs_plan_parse(&plan, text, len) == 0)
+			for (i = 0; i < plan.n; i++)
+				if (!strcasecmp(plan.item[i].old, v + 1))
+					hit = 1;
+		rs_root_close(&r);
+	}
+	umount(RS_NEWROOT);
+	return hit;
+}
+
+/* Find root=, polling; after a crashed reseal, also the fs whose journal
+ * says it used to be root=.  NULL after the timeout (rootwait: never). */
+static const rs_bdev *
+wait_for_root(void)
+{
+	long start = now_ms(), next_msg = start + RS_DEVICE_MESSAGE_S * 1000L;
+	long deadline = start + (long)(cmdline.rootdelay > cmdline.timeout ? cmdline.rootdelay
+	                                                                   : cmdline.timeout) * 1000L;
+	const rs_bdev *b;
+	int i, tries = 0;
+
+	if (!cmdline.root[0]) {
+		rs_err("no root= on the kernel command line");
+		return NULL;
+	}
+	for (;;) {
+		rs_bdev_scan(&devs);
+		b = rs_bdev_match(&devs, cmdline.root);
+		if (b)
+			return b;
+		/* The journal search mounts filesystems: once a second is plenty. */
+		if (cmdline.reseal != RS_RESEAL_OFF && tries++ % 20 == 0)
+			for (i = 0; i < devs.n; i++)
+				if (journal_names(&devs.dev[i], cmdline.root)) {
+					rs_info("root=%s is %s, renamed by an interrupted reseal",
+					    cmdline.root, devs.dev[i].path);
+					return &devs.dev[i];
+				}
+		if (now_ms() >= next_msg) {
+			rs_info("waiting for root=%s", cmdline.root);
+			next_msg += RS_DEVICE_MESSAGE_S * 1000L;
+		}
+		if (!cmdline.rootwait && now_ms() >= deadline)
+			return NULL;
+		poll(NULL, 0, RS_DEVICE_POLL_MS);
+	}
+}
+
+static const struct { const char *name; unsigned long set, clear; } mount_flags[] = {
+	{ "ro", MS_RDONLY, 0 }, { "rw", 0, MS_RDONLY },
+	{ "nosuid", MS_NOSUID, 0 }, { "nodev", MS_NODEV, 0 }, { "noexec", MS_NOEXEC, 0 },
+	{ "noatime", MS_NOATIME, 0 }, { "nodiratime", MS_NODIRATIME, 0 },
+	{ "relatime", MS_RELATIME, 0 }, { "strictatime", MS_STRICTATIME, 0 },
+	{ "sync", MS_SYNCHRONOUS, 0 }, { "dirsync", MS_DIRSYNC, 0 },
+	{ "defaults", 0, 0 },
+};
+
+/* rootflags=: known flags become MS_* bits, the rest fs-specific data. */
+static unsigned long
+parse_rootflags(char *data, size_t cap)
+{
+	char copy[256], *tok, *save = NULL;
+	unsigned long flags = 0;
+	size_t o = 0, i;
+
+	snprintf(copy, sizeof copy, "%s", cmdline.rootflags);
+	data[0] = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof mount_flags / sizeof mount_flags[0]; i++)
+			if (!strcmp(tok, mount_flags[i].name))
+				break;
+		if (i < sizeof mount_flags / sizeof mount_flags[0]) {
+			flags = (flags | mount_flags[i].set) & ~mount_flags[i].clear;
+		} else if (o + strlen(tok) + 2 < cap) {
+			o += (size_t)snprintf(data + o, cap - o, "%s%s", o ? "," : "", tok);
+		}
+	}
+	return flags;
+}
+
+static int
+mount_root(const rs_bdev *b, int rw)
+{
+	char data[256];
+	unsigned long flags = parse_rootflags(data, sizeof data) & ~MS_RDONLY;
+	const char *type = cmdline.rootfstype[0] ? cmdline.rootfstype : b->fs.type;
+
+	if (!rw)
+		flags |= MS_RDONLY;
+	if (mount(b->path, RS_NEWROOT, type, flags, data[0] ? data : NULL) < 0) {
+		int r = -errno;
+		rs_err("unable to mount %s (%s) on " RS_NEWROOT ": %s", b->path, type, strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+static int
+remount(int rw)
+{
+	char data[256];
+	unsigned long flags = parse_rootflags(data, sizeof data) & ~MS_RDONLY;
+
+	if (!rw)
+		flags |= MS_RDONLY;
+	if (mount(NULL, RS_NEWROOT, NULL, MS_REMOUNT | flags, data[0] ? data : NULL) < 0) {
+		rs_warn("unable to remount " RS_NEWROOT " %s: %s", rw ? "rw" : "ro", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Wait until devtmpfs shows path again (partitions are re-created after
+ * a partition-table re-read). */
+static void
+wait_node(const char *path)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 100 && stat(path, &st) < 0; i++)
+		poll(NULL, 0, 50);
+}
+
+/* Mount /boot, /boot/efi and /efi from the root's fstab, through the plan
+ * (fstab may still name them by their old identifiers). */
+static int
+mount_boot_parts(const rs_refs *refs, char mounted[][64], int max)
+{
+	static char fstab[16384], spec2[256];
+	size_t len = 0, pos = 0, outlen;
+	int n = 0;
+
+	if (rs_root_read(&ctx.root, "/etc/fstab", fstab, sizeof fstab - 1, &len) < 0)
+		return 0;
+	fstab[len] = 0;
+	while (pos < len && n < max) {
+		char spec[256], mnt[64], type[32], *line = fstab + pos, *nl = strchr(line, '\n');
+		const rs_bdev *b;
+		char target[64];
+		int k;
+
+		if (nl)
+			*nl = 0;
+		pos += strlen(line) + 1;
+		if (sscanf(line, " %255s %63s %31s", spec, mnt, type) != 3 || spec[0] == '#')
+			continue;
+		if (strcmp(mnt, "/boot") && strcmp(mnt, "/boot/efi") && strcmp(mnt, "/efi"))
+			continue;
+		k = rs_refs_rewrite(refs, spec, strlen(spec), spec2, sizeof spec2 - 1, &outlen);
+		if (k > 0) {
+			spec2[outlen] = 0;
+			snprintf(spec, sizeof spec, "%s", spec2);
+		}
+		b = rs_bdev_match(&devs, spec);
+		snprintf(target, sizeof target, RS_NEWROOT "%.40s", mnt);
+		if (!b || mount(b->path, target, strcmp(type, "auto") ? type : b->fs.type,
+		        MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+			rs_warn("unable to mount %s on %s: %s", spec, mnt, b ? strerror(errno) : "not found");
+			continue;
+		}
+		snprintf(mounted[n++], 64, "%.63s", target);
+	}
+	return n;
+}
+
+static void
+commit(void)
+{
+	int r = rs_root_unlink(&ctx.root, RS_JOURNAL_PATH);
+
+	if (r < 0 && r != -ENOENT)
+		rs_warn("unable to remove %s: %s", RS_JOURNAL_PATH, rs_strerr(r));
+	r = rs_root_unlink(&ctx.root, RS_MARKER_PATH);
+	if (r < 0 && r != -ENOENT)
+		rs_warn("unable to remove %s: %s", RS_MARKER_PATH, rs_strerr(r));
+}
+
+/* The reseal (DESIGN.md 3).  Root is mounted ro on entry and on return;
+ * returns nothing: every failure is logged and the boot goes on. */
+static void
+reseal(const rs_bdev *root)
+{
+	static char conf[RS_CONF_MAX], boots[4][64];
+	char rootpath[48];
+	size_t len = 0;
+	int resumed, r, i, nboot, failed = 0;
+
+	rs_config_defaults(&ctx.cfg);
+	r = rs_root_read(&ctx.root, RS_CONF_PATH, conf, sizeof conf, &len);
+	if (r < 0 && r != -ENOENT) {
+		rs_err("unable to read %s: %s; reseal skipped, marker kept", RS_CONF_PATH, rs_strerr(r));
+		return;
+	}
+	if (r == 0 && rs_config_parse(&ctx.cfg, conf, len, RS_CONF_PATH) < 0) {
+		rs_err("reseal skipped: fix %s (the marker is kept)", RS_CONF_PATH);
+		return;
+	}
+	if (!rs_do_rng(&ctx))
+		return;
+	if (remount(1) < 0)
+		return;
+	r = rs_plan_load_or_build(&plan, &devs, root, &ctx.root, &ctx.rng, &resumed);
+	if (r < 0) {
+		rs_err("unable to record the reseal plan: %s; reseal skipped", rs_strerr(r));
+		remount(0);
+		return;
+	}
+	/* Block devices change while nothing of the image is mounted. */
+	snprintf(rootpath, sizeof rootpath, "%s", root->path);
+	rs_root_close(&ctx.root);
+	sync();
+	if (umount(RS_NEWROOT) < 0) {
+		rs_err("unable to unmount the root for the block stage: %s", strerror(errno));
+	} else {
+		rs_plan_apply_blockdevs(&plan, &devs);
+		sync();
+	}
+	wait_node(rootpath);
+	rs_bdev_scan(&devs);
+	for (i = 0; i < devs.n && strcmp(devs.dev[i].path, rootpath); i++)
+		;
+	if (i == devs.n || mount_root(&devs.dev[i], 1) < 0 || rs_root_open(&ctx.root, RS_NEWROOT) < 0) {
+		/* The next boot resumes from the journal. */
+		rs_panic("unable to mount the root again after the block stage");
+	}
+	/* Files: references first, then the identity ops. */
+	rs_plan_refs(&plan, &ctx.refs);
+	memcpy(ctx.machine_id, plan.machine_id, sizeof ctx.machine_id);
+	nboot = mount_boot_parts(&ctx.refs, boots, 4);
+	for (i = 0; i < rs_nops; i++) {
+		if (ctx.cfg.skip & (1u << i))
+			continue;
+		r = rs_ops[i].run(&ctx);
+		if (r < 0) {
+			rs_err("%s failed: %s", rs_ops[i].name, rs_strerr(r));
+			failed++;
+		}
+	}
+	for (i = 0; i < plan.n; i++)
+		if (plan.item[i].state < 0)
+			failed++;
+	rs_rng_wipe(&ctx.rng);
+	sync();
+	while (nboot > 0)
+		umount(boots[--nboot]);
+	if (failed) {
+		rs_err("%d step%s failed: journal and marker kept, the next boot retries",
+		    failed, failed == 1 ? "" : "s");
+	} else {
+		commit();
+		rs_info("resealed: %d change%s%s", ctx.changes, ctx.changes == 1 ? "" : "s",
+		    resumed ? " (resumed after an interruption)" : "");
+	}
+	sync();
+}
+
+/* see boot.h */
+int
+rs_boot_main(int argc, char **argv)
+{
+	static char init[256];
+	const rs_bdev *root;
+	int r;
+
+	(void)argc;
+	mount_api();
+	ensure_stdio();
+	log_open();
+	reboot(RB_DISABLE_CAD);
+	read_cmdline();
+	rs_modules_load();
+	root = wait_for_root();
+	if (!root) {
+		log_devices();
+		rs_panic("root device not found");
+	}
+	if (mount_root(root, 0) < 0)
+		rs_panic("unable to mount the root filesystem");
+	if (rs_root_open(&ctx.root, RS_NEWROOT) < 0)
+		rs_panic("unable to open the root filesystem");
+	if (cmdline.reseal == RS_RESEAL_OFF)
+		rs_info("reseal=off: not looking for the template marker");
+	else if (cmdline.reseal == RS_RESEAL_FORCE || rs_exists(&ctx, RS_MARKER_PATH) == 1)
+		reseal(root);
+	else
+		rs_debug("no template marker: nothing to do");
+	rs_root_close(&ctx.root);
+	if (cmdline.rw)
+		remount(1);
+	r = rs_switch_root_check(RS_NEWROOT, cmdline.init, init, sizeof init);
+	if (r < 0)
+		rs_panic("no usable init in the new root");
+	r = rs_switch_root(RS_NEWROOT, init, argv);
+	rs_err("unable to start %s: %s", init, rs_strerr(r));
+	rs_panic("switch_root failed");
+}

@@ -1,0 +1,383 @@
+/* reseal.c: the journaled reseal at boot (DESIGN.md section 3).
+ *
+ *  1. plan: draw every new value and write /etc/reseal/journal atomically
+ *     (or load it: a crashed boot resumes to the same identity);
+ *  2. block devices, with nothing of the image mounted: each item changes
+ *     only while it still has its old value (sentinel test), else it is
+ *     already done, else it is refused;
+ *  3. files, root mounted rw (plus /boot and the ESP when fstab has them):
+ *     references old -> new, machine-id, keys, the other identity ops;
+ *  4. commit: journal removed, then the marker, then the status record.
+ * The journal never outlives the marker, so "journal present" always means
+ * "resume".  Any failure is logged and the boot goes on. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "log.h"
+#include "ops.h"
+
+#define ESP_DIR "/run/reseal-esp"
+
+static const unsigned char esp_type[16] = {   /* C12A7328-F81F-11D2-BA4B-00A0C93EC93B */
+	0xc1, 0x2a, 0x73, 0x28, 0xf8, 0x1f, 0x11, 0xd2,
+	0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b
+};
+
+static int
+supported_fs(const char *type)
+{
+	static const char *const t[] = { "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "swap" };
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (!strcmp(t[i], type))
+			return 1;
+	return 0;
+}
+
+static void
+hex_id(char *out, const unsigned char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+/* A new identifier in the text form of old's kind. */
+static void
+new_id(rs_rng *rng, const char *type, int vfat_or_mbr, char *out)
+{
+	unsigned char u[16];
+
+	rs_rng_bytes(rng, u, sizeof u);
+	if (vfat_or_mbr) {
+		if (!(u[0] | u[1] | u[2] | u[3]))
+			u[0] = 1;   /* blkid shows no id for 0 */
+		if (!strcmp(type, "vfat"))
+			sprintf(out, "%02X%02X-%02X%02X", u[0], u[1], u[2], u[3]);
+		else
+			hex_id(out, u, 4);
+		return;
+	}
+	u[6] = (u[6] & 0x0F) | 0x40;
+	u[8] = (u[8] & 0x3F) | 0x80;
+	rs_uuid_fmt(out, u);
+}
+
+static int
+plan_has(const rs_plan *p, const char *old)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (!strcasecmp(p->item[i].old, old))
+			return 1;
+	return 0;
+}
+
+static void
+add_fs(rs_plan *p, const rs_bdev *b, rs_rng *rng)
+{
+	rs_plan_item *it;
+
+	if (!b || !b->fs_ok || !supported_fs(b->fs.type) || plan_has(p, b->fs.uuid_str) ||
+	    p->n >= RS_PLAN_MAX)
+		return;
+	it = &p->item[p->n++];
+	memset(it, 0, sizeof *it);
+	it->kind = 'f';
+	snprintf(it->type, sizeof it->type, "%s", b->fs.type);
+	snprintf(it->old, sizeof it->old, "%s", b->fs.uuid_str);
+	new_id(rng, b->fs.type, !strcmp(b->fs.type, "vfat"), it->new);
+}
+
+/* Does the ESP carry the removable-media loader?  Only then may its
+ * partition GUID change: UEFI Boot#### entries name it (spec 10.4). */
+static int
+esp_has_fallback(const rs_bdev *b)
+{
+	struct stat st;
+	int yes;
+
+	mkdir(ESP_DIR, 0700);
+	if (mount(b->path, ESP_DIR, "vfat", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		rs_info("cannot inspect the ESP %s (%s): keeping its partition GUID", b->path,
+		    strerror(errno));
+		return 0;
+	}
+	yes = stat(ESP_DIR "/EFI/BOOT/BOOTX64.EFI", &st) == 0 ||
+	    stat(ESP_DIR "/EFI/BOOT/BOOTAA64.EFI", &st) == 0 ||
+	    stat(ESP_DIR "/EFI/boot/bootx64.efi", &st) == 0;
+	umount(ESP_DIR);
+	return yes;
+}
+
+static void
+add_table(rs_plan *p, const rs_bdevs *l, const rs_bdev *disk, rs_rng *rng)
+{
+	int i, gpt = !strcmp(disk->pttype, "gpt");
+	rs_plan_item *it;
+
+	if (p->n >= RS_PLAN_MAX)
+		return;
+	it = &p->item[p->n++];
+	memset(it, 0, sizeof *it);
+	it->kind = 't';
+	snprintf(it->type, sizeof it->type, "%s", disk->pttype);
+	snprintf(it->old, sizeof it->old, "%s", disk->ptuuid);
+	new_id(rng, disk->pttype, !gpt, it->new);
+	if (!gpt)
+		return;   /* MBR PARTUUIDs follow the disk id */
+	for (i = 0; i < l->n && p->n < RS_PLAN_MAX; i++) {
+		const rs_bdev *b = &l->dev[i];
+		if (!b->partn || strcmp(b->disk, disk->name) || !b->partuuid[0])
+			continue;
+		if (!memcmp(b->type_guid, esp_type, 16) && !esp_has_fallback(b)) {
+			rs_info("keeping the ESP's PARTUUID %s (no EFI/BOOT fallback loader)", b->partuuid);
+			continue;
+		}
+		it = &p->item[p->n++];
+		memset(it, 0, sizeof *it);
+		it->kind = 'p';
+		snprintf(it->disk_old, sizeof it->disk_old, "%s", disk->ptuuid);
+		it->partn = b->partn;
+		snprintf(it->old, sizeof it->old, "%s", b->partuuid);
+		new_id(rng, "gpt", 0, it->new);
+	}
+}
+
+/* The image's own devices (DESIGN 4): the root fs, its disk's partition
+ * table, and whatever the root's fstab names. */
+static int
+plan_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_root *r, rs_rng *rng)
+{
+	static char fstab[16384];
+	size_t len = 0, pos = 0;
+	unsigned char mid[16];
+	int i;
+
+	memset(p, 0, sizeof *p);
+	rs_rng_bytes(rng, mid, sizeof mid);
+	mid[6] = (mid[6] & 0x0F) | 0x40;
+	mid[8] = (mid[8] & 0x3F) | 0x80;
+	hex_id(p->machine_id, mid, 16);
+	if (rs_root_read(r, "/etc/fstab", fstab, sizeof fstab - 1, &len) < 0)
+		len = 0;
+	fstab[len] = 0;
+	while (pos < len) {
+		char spec[256], mnt[256], *line = fstab + pos, *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		pos += strlen(line) + 1;
+		if (sscanf(line, " %255s %255s", spec, mnt) == 2 && spec[0] != '#')
+			add_fs(p, rs_bdev_match(l, spec), rng);
+	}
+	/* Root last among filesystems: it is applied last, after the others. */
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(p->item[i].old, root->fs.uuid_str)) {
+			rs_plan_item t = p->item[i];
+			memmove(&p->item[i], &p->item[i + 1], (size_t)(p->n - i - 1) * sizeof t);
+			p->item[p->n - 1] = t;
+			break;
+		}
+	if (i == p->n)
+		add_fs(p, root, rng);
+	for (i = 0; i < l->n; i++)
+		if (l->dev[i].pt_ok && !strcmp(l->dev[i].name, root->disk) && root->partn)
+			add_table(p, l, &l->dev[i], rng);
+	return 0;
+}
+
+static void
+parse_id(const char *text, int four, unsigned char *out)
+{
+	if (!four) {
+		rs_uuid_parse(out, text);
+		return;
+	}
+	{
+		unsigned v = 0;
+		size_t i;
+		for (i = 0; text[i]; i++)
+			if (text[i] != '-')
+				v = v << 4 | (unsigned)(text[i] <= '9' ? text[i] - '0' : (text[i] | 32) - 'a' + 10);
+		out[0] = (unsigned char)v;
+		out[1] = (unsigned char)(v >> 8);
+		out[2] = (unsigned char)(v >> 16);
+		out[3] = (unsigned char)(v >> 24);
+	}
+}
+
+static void
+apply_fs(rs_plan_item *it, const rs_bdevs *l)
+{
+	const struct rs_fs_format *fmt;
+	unsigned char u[16];
+	rs_fsinfo fi;
+	rs_blkdev d;
+	int i, r;
+
+	for (i = 0; i < l->n; i++) {
+		const rs_bdev *b = &l->dev[i];
+		if (!b->fs_ok)
+			continue;
+		if (!strcasecmp(b->fs.uuid_str, it->new)) {
+			it->state = 1;
+			return;
+		}
+		if (strcasecmp(b->fs.uuid_str, it->old))
+			continue;
+		r = rs_blk_open(&d, b->path, 1);
+		if (r == 0) {
+			r = rs_probe_fs(&d, &fi, &fmt);
+			if (r == 0) {
+				parse_id(it->new, !strcmp(fi.type, "vfat"), u);
+				r = fmt->set_uuid(&d, u);
+			}
+			rs_blk_close(&d);
+		}
+		if (r < 0) {
+			rs_err("%s on %s: UUID change refused or failed: %s", it->type, b->path, rs_strerr(r));
+			it->state = -1;
+		} else {
+			rs_info("%s on %s: UUID %s -> %s", it->type, b->path, it->old, it->new);
+			it->state = 1;
+		}
+		return;
+	}
+	rs_warn("%s %s: no device with the old or new UUID; skipped", it->type, it->old);
+	it->state = -1;
+}
+
+static void
+apply_table(rs_plan *p, int ti, const rs_bdevs *l)
+{
+	static rs_ptable pt, want;
+	int (*set)(rs_blkdev *, const rs_ptable *);
+	rs_plan_item *t = &p->item[ti];
+	int i, r, changes = 0;
+	unsigned k;
+	rs_blkdev d;
+	const rs_bdev *disk = NULL;
+
+	for (i = 0; i < l->n && !disk; i++)
+		if (l->dev[i].pt_ok && (!strcasecmp(l->dev[i].ptuuid, t->old) ||
+		        !strcasecmp(l->dev[i].ptuuid, t->new)))
+			disk = &l->dev[i];
+	if (!disk) {
+		rs_warn("partition table %s: disk not found; skipped", t->old);
+		t->state = -1;
+		return;
+	}
+	r = rs_blk_open(&d, disk->path, 1);
+	if (r == 0)
+		r = rs_probe_table(&d, &pt, &set);
+	if (r < 0) {
+		rs_err("partition table on %s: %s", disk->path, rs_strerr(r));
+		t->state = -1;
+		rs_blk_close(&d);
+		return;
+	}
+	want = pt;
+	if (!strcasecmp(pt.uuid_str, t->old)) {
+		parse_id(t->new, pt.uuid_len == 4, want.uuid);
+		changes++;
+	}
+	for (i = 0; i < p->n; i++) {
+		rs_plan_item *it = &p->item[i];
+		if (it->kind != 'p' || strcasecmp(it->disk_old, t->old))
+			continue;
+		for (k = 0; k < pt.n; k++) {
+			if (pt.part[k].number != it->partn)
+				continue;
+			if (!strcasecmp(pt.part[k].uuid_str, it->old)) {
+				rs_uuid_parse(want.part[k].uuid, it->new);
+				changes++;
+			} else if (strcasecmp(pt.part[k].uuid_str, it->new)) {
+				it->state = -1;
+			}
+		}
+	}
+	r = changes ? set(&d, &want) : 0;
+	rs_blk_close(&d);
+	if (r < 0) {
+		rs_err("partition table on %s: change refused or failed: %s", disk->path, rs_strerr(r));
+		t->state = -1;
+	} else {
+		t->state = 1;
+		if (changes)
+			rs_info("partition table on %s: PTUUID %s -> %s, %d identifier%s changed",
+			    disk->path, t->old, t->new, changes, changes == 1 ? "" : "s");
+	}
+	for (i = 0; i < p->n; i++)
+		if (p->item[i].kind == 'p' && !strcasecmp(p->item[i].disk_old, t->old) &&
+		    p->item[i].state == 0)
+			p->item[i].state = t->state;
+}
+
+/* see boot.h */
+void
+rs_plan_apply_blockdevs(rs_plan *p, rs_bdevs *l)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->item[i].kind == 'f')
+			apply_fs(&p->item[i], l);
+	for (i = 0; i < p->n; i++)
+		if (p->item[i].kind == 't')
+			apply_table(p, i, l);
+}
+
+/* see boot.h */
+void
+rs_plan_refs(const rs_plan *p, rs_refs *refs)
+{
+	int i;
+
+	memset(refs, 0, sizeof *refs);
+	for (i = 0; i < p->n; i++)
+		if (p->item[i].state == 1 && strcasecmp(p->item[i].old, p->item[i].new))
+			if (rs_refs_add(refs, p->item[i].old, p->item[i].new) < 0)
+				rs_warn("cannot rewrite references to %s", p->item[i].old);
+}
+
+/* see boot.h */
+int
+rs_plan_load_or_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_root *r,
+    rs_rng *rng, int *resumed)
+{
+	static char text[8192];
+	size_t len = 0;
+	int n;
+
+	*resumed = 0;
+	if (rs_root_read(r, RS_JOURNAL_PATH, text, sizeof text, &len) == 0) {
+		if (rs_plan_parse(p, text, len) == 0) {
+			*resumed = 1;
+			p->attempt++;
+			rs_info("resuming the interrupted reseal (attempt %d)", p->attempt);
+		} else {
+			rs_warn("%s is unreadable; planning afresh", RS_JOURNAL_PATH);
+		}
+	}
+	if (!*resumed) {
+		plan_build(p, l, root, r, rng);
+		p->attempt = 1;
+	}
+	if (p->attempt > RS_MAX_ATTEMPTS) {
+		rs_err("the reseal failed %d times; giving up (remove %s to retry)", RS_MAX_ATTEMPTS,
+		    RS_JOURNAL_PATH);
+		return -ELOOP;
+	}
+	n = rs_plan_format(p, text, sizeof text);
+	if (n < 0)
+		return n;
+	return rs_root_write_atomic(r, RS_JOURNAL_PATH, text, (size_t)n, 0600, 0, 0, 0);
+}
