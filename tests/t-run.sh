@@ -77,6 +77,10 @@ check "dry-run changed no byte, mode or owner" test "$before" = "$(tree_sum "$T/
 # ---- two clones ---------------------------------------------------------
 cp -a "$TPL" "$T/a"
 cp -a "$TPL" "$T/b"
+# seal removed the D-Bus copy; give A a stale regular file (must get the new
+# ID) and B the usual symlink (must be left alone)
+echo "$OLD_ID" >"$T/a/var/lib/dbus/machine-id"
+ln -s /etc/machine-id "$T/b/var/lib/dbus/machine-id"
 check "run on clone A (static product) exits 0" "$RESEAL" run --root "$T/a"
 check "run on clone B (sanitizer build) exits 0" "$RESEAL_ASAN" run --root "$T/b"
 
@@ -114,14 +118,17 @@ check "b: sshd on 127.0.0.1 with the new ecdsa key is reached (E2E)" \
 	key_sshd_e2e "$T/b/etc/ssh/ssh_host_ecdsa_key" 2232
 
 # ---- nothing identical between the clones --------------------------------
-for f in etc/machine-id var/lib/dbus/machine-id var/lib/systemd/random-seed etc/hostname \
+for f in etc/machine-id var/lib/systemd/random-seed etc/hostname \
 	etc/ssh/ssh_host_ed25519_key etc/ssh/ssh_host_ed25519_key.pub \
 	etc/ssh/ssh_host_ecdsa_key etc/ssh/ssh_host_ecdsa_key.pub \
 	etc/ssh/ssh_host_rsa_key etc/ssh/ssh_host_rsa_key.pub \
 	etc/dropbear/dropbear_ed25519_host_key; do
 	check "clones differ: /$f" sh -c "! cmp -s '$T/a/$f' '$T/b/$f' && test -s '$T/a/$f'"
 done
-check "D-Bus machine-id equals /etc/machine-id" cmp "$T/a/etc/machine-id" "$T/a/var/lib/dbus/machine-id"
+check "a: regular-file D-Bus machine-id now equals /etc/machine-id" \
+	cmp "$T/a/etc/machine-id" "$T/a/var/lib/dbus/machine-id"
+check "b: D-Bus machine-id symlink left alone" \
+	sh -c "[ \"\$(readlink '$T/b/var/lib/dbus/machine-id')\" = /etc/machine-id ]"
 
 # ---- a second run without the marker is a no-op -------------------------
 before=$(tree_sum "$T/a")
