@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "rootfs.h"
 #include "sys.h"
 
@@ -344,9 +345,13 @@ resolve_open(const rs_root *r, const char *path, int flags, mode_t mode)
 		}
 		if (r->resolve == RS_RESOLVE_KERNEL)
 			return fd;
+		/* EPERM: older container runtimes' seccomp profiles deny
+		 * syscalls they do not know.  A genuine EPERM costs a second
+		 * lookup, which the walk answers the same way; so it is not
+		 * remembered like ENOSYS. */
 		if (fd == -ENOSYS)
 			openat2_missing = 1;
-		else if (fd != -EAGAIN && fd != -EINTR)
+		else if (fd != -EAGAIN && fd != -EINTR && fd != -EPERM)
 			return fd;
 	}
 	return walk_open(r, path, flags, mode);
@@ -647,6 +652,10 @@ rs_root_write_atomic(const rs_root *r, const char *path, const void *data,
 	rc = check_path(path);
 	if (rc < 0)
 		return rc;
+	/* "name/" names a directory, which a file cannot replace (as for
+	 * open(2) with O_CREAT); without this the slash would be dropped. */
+	if (path[strlen(path) - 1] == '/')
+		return -EISDIR;
 	if (flags & RS_W_FOLLOW) {
 		rc = follow_final(r, path, target, sizeof target);
 		if (rc < 0)
@@ -656,6 +665,9 @@ rs_root_write_atomic(const rs_root *r, const char *path, const void *data,
 	dfd = rs_root_open_parent(r, path, name, sizeof name);
 	if (dfd < 0)
 		return dfd;
+	/* Power-cut points (test build only): before the temp file exists,
+	 * and between a complete temp file and the rename. */
+	rs_fault_point(path);
 	fd = create_temp(dfd, name, tmp);
 	if (fd < 0) {
 		xclose(dfd);
@@ -671,8 +683,11 @@ rs_root_write_atomic(const rs_root *r, const char *path, const void *data,
 		rc = xfsync(fd);
 	if (close(fd) < 0 && !rc && errno != EINTR)
 		rc = -errno;
-	if (!rc && renameat(dfd, tmp, dfd, name) < 0)
-		rc = -errno;
+	if (!rc) {
+		rs_fault_point(path);
+		if (renameat(dfd, tmp, dfd, name) < 0)
+			rc = -errno;
+	}
 	if (rc) {
 		(void)unlinkat(dfd, tmp, 0);
 		xclose(dfd);
@@ -694,6 +709,7 @@ rs_root_unlink(const rs_root *r, const char *path)
 	dfd = rs_root_open_parent(r, path, name, sizeof name);
 	if (dfd < 0)
 		return dfd;
+	rs_fault_point(path);
 	if (unlinkat(dfd, name, 0) < 0)
 		rc = -errno;
 	else
@@ -767,8 +783,10 @@ remove_entry(int dfd, const char *name, dev_t dev, int depth)
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	if (!S_ISDIR(st.st_mode))
+	if (!S_ISDIR(st.st_mode)) {
+		rs_fault_point(name);
 		return unlinkat(dfd, name, 0) < 0 ? -errno : 0;
+	}
 	/* Another mount, or a btrfs subvolume: not ours to empty. */
 	if (st.st_dev != dev)
 		return -EXDEV;
@@ -778,6 +796,7 @@ remove_entry(int dfd, const char *name, dev_t dev, int depth)
 		rc = empty_dir(dfd, name, &st, depth);
 		if (rc < 0)
 			return rc;
+		rs_fault_point(name);
 		if (unlinkat(dfd, name, AT_REMOVEDIR) == 0)
 			return 0;
 		rc = -errno;
@@ -854,6 +873,7 @@ make_dir(int dfd, const char *name, mode_t mode)
 {
 	int fd, rc = 0;
 
+	rs_fault_point(name);
 	if (mkdirat(dfd, name, 0700) < 0)
 		return -errno;
 	fd = xopenat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);

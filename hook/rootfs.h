@@ -23,7 +23,8 @@
 #include <sys/types.h>
 
 enum rs_resolve {
-	RS_RESOLVE_AUTO,     /* openat2 if the kernel has it, else the walk */
+	RS_RESOLVE_AUTO,     /* openat2; the walk on ENOSYS (remembered), EPERM
+	                        (seccomp) or repeated EAGAIN */
 	RS_RESOLVE_KERNEL,   /* openat2 only */
 	RS_RESOLVE_WALK      /* the userspace walk only (tests, old kernels) */
 };
@@ -78,7 +79,8 @@ int rs_root_read(const rs_root *r, const char *path, void *buf, size_t cap, size
  * RS_W_FOLLOW a symlink at path is replaced by the file; with it, the
  * symlink's target (resolved inside the root: an absolute target from the
  * root, a relative one from the symlink's directory, chains up to 40 links)
- * is replaced, and a dangling target is created if its directory exists.  On
+ * is replaced, and a dangling target is created if its directory exists.  A
+ * path ending in "/" is -EISDIR (it names a directory; "/" itself too).  On
  * failure the temp file is removed and path is unchanged, with one exception:
  * an error from the final directory fsync means the new file is in place but
  * may not be durable. */

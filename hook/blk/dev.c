@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "blk.h"
+#include "fault.h"
 #include "log.h"
 
 /* An image file attached to a loop device may be mounted through it, and
@@ -146,6 +147,7 @@ rs_blk_write(rs_blkdev *d, const void *buf, size_t len, uint64_t off)
 
 	if (!d->writable)
 		return -EBADF;
+	rs_fault_point("block write");
 	if (off > d->size || len > d->size - off)
 		return -ENOSPC;
 	while (len) {
