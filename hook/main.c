@@ -185,29 +185,6 @@ run_ops(rs_ctx *ctx, unsigned mask, int seal)
 }
 
 static int
-write_status(rs_ctx *ctx, const char *verb)
-{
-	static char text[RS_STATUS_MAX + 256];
-	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	int n, r;
-
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(text, sizeof text, "reseal %s %s at %s\n%s", RESEAL_VERSION, verb, when,
-	    ctx->status);
-	if (n < 0 || (size_t)n >= sizeof text)
-		n = (int)strlen(text);
-	r = rs_root_mkdir_p(&ctx->root, "/etc/reseal", 0755);
-	if (r == 0)
-		r = rs_root_write_atomic(&ctx->root, RS_STATUS_PATH, text, (size_t)n, 0644, 0, 0, 0);
-	if (r < 0)
-		rs_err("unable to write %s: %s", RS_STATUS_PATH, rs_strerr(r));
-	return r;
-}
-
-static int
 cmd_run(int argc, char **argv)
 {
 	static rs_ctx ctx;
@@ -239,7 +216,7 @@ cmd_run(int argc, char **argv)
 		    ctx.changes == 1 ? "" : "s");
 		return failed ? EXIT_SYSTEM : EXIT_OK;
 	}
-	if (write_status(&ctx, failed ? "run (incomplete)" : "run") < 0)
+	if (rs_status_write(&ctx, failed ? "run (incomplete)" : "run") < 0)
 		failed++;
 	if (failed) {
 		rs_err("%d operation%s failed; marker kept, the next run retries", failed,

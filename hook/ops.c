@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "log.h"
 #include "ops.h"
@@ -71,6 +72,34 @@ rs_note(rs_ctx *ctx, const char *fmt, ...)
 	ctx->status_len += (size_t)n;
 	ctx->status[ctx->status_len++] = '\n';
 	ctx->status[ctx->status_len] = 0;
+}
+
+#ifndef RESEAL_VERSION
+#define RESEAL_VERSION "unknown"
+#endif
+
+/* see ops.h */
+int
+rs_status_write(rs_ctx *ctx, const char *verb)
+{
+	static char text[RS_STATUS_MAX + 256];
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n, r;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(text, sizeof text, "reseal %s %s at %s\n%s", RESEAL_VERSION, verb, when,
+	    ctx->status);
+	if (n < 0 || (size_t)n >= sizeof text)
+		n = (int)strlen(text);
+	r = rs_root_mkdir_p(&ctx->root, "/etc/reseal", 0755);
+	if (r == 0)
+		r = rs_root_write_atomic(&ctx->root, RS_STATUS_PATH, text, (size_t)n, 0644, 0, 0, 0);
+	if (r < 0)
+		rs_err("unable to write %s: %s", RS_STATUS_PATH, rs_strerr(r));
+	return r;
 }
 
 /* see ops.h */

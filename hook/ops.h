@@ -64,6 +64,10 @@ int rs_op_references_run(rs_ctx *ctx);
 
 /* --- helpers for ops (hook/opctx.c) --- */
 
+/* Write the status record RS_STATUS_PATH: "reseal VERSION VERB at TIME"
+ * and the notes.  Returns 0 or -errno (logged). */
+int rs_status_write(rs_ctx *ctx, const char *verb);
+
 /* Append one printf-style line to the status record. */
 void rs_note(rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

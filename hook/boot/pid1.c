@@ -376,9 +376,17 @@ reseal(const rs_bdev *root)
 			failed++;
 		}
 	}
-	for (i = 0; i < plan.n; i++)
-		if (plan.item[i].state < 0)
+	for (i = 0; i < plan.n; i++) {
+		const rs_plan_item *it = &plan.item[i];
+		if (it->state < 0)
 			failed++;
+		if (it->kind == 'p')
+			rs_note(&ctx, "partuuid %u %s -> %s%s", it->partn, it->old, it->new,
+			    it->state < 0 ? " (refused)" : "");
+		else
+			rs_note(&ctx, "%s %s %s -> %s%s", it->kind == 'f' ? "uuid" : "ptuuid", it->type,
+			    it->old, it->new, it->state < 0 ? " (refused)" : "");
+	}
 	rs_rng_wipe(&ctx.rng);
 	sync();
 	while (nboot > 0)
@@ -387,6 +395,7 @@ reseal(const rs_bdev *root)
 		rs_err("%d step%s failed: journal and marker kept, the next boot retries",
 		    failed, failed == 1 ? "" : "s");
 	} else {
+		rs_status_write(&ctx, resumed ? "boot (resumed)" : "boot");
 		commit();
 		rs_info("resealed: %d change%s%s", ctx.changes, ctx.changes == 1 ? "" : "s",
 		    resumed ? " (resumed after an interruption)" : "");
