@@ -24,11 +24,12 @@ TEST_CFLAGS  := $(WARN) $(INC) -Itests/unit -O1 -g -fno-omit-frame-pointer \
                 -DRESEAL_VERSION='"$(VERSION)-test"'
 TEST_LIBS    := -lbearssl
 
-.PHONY: all deps check unit fuzz fuzz-build bench clean demo
+.PHONY: all deps check check-powercut unit fuzz fuzz-build bench clean demo initramfs
 all: $(BUILD)/reseal
 
 deps:
 	@sh toolchain/deps.sh
+	@sh toolchain/qemu-deps.sh
 
 $(BEARSSL)/libbearssl.a:
 	sh toolchain/bearssl.sh $(BEARSSL)
@@ -74,8 +75,25 @@ fuzz: deps $(FUZZ_BIN)
 			tests/fuzz/seeds/$${f##*/fuzz_} || exit 1; \
 	done
 
-check: deps $(BUILD)/reseal $(BUILD)/reseal-test $(BUILD)/reseal-asan $(FUZZ_BIN)
+check: deps $(BUILD)/reseal $(BUILD)/reseal-test $(BUILD)/reseal-asan $(BUILD)/reseal-fault $(FUZZ_BIN)
 	@sh tests/run.sh
+
+# Every N of the power-cut test (make check runs a stride of them).
+check-powercut: deps $(BUILD)/reseal $(BUILD)/reseal-fault
+	POWERCUT_STRIDE=1 bash tests/qemu/t-powercut.sh
+
+# reseal's own initramfs: /init = build/reseal, plus MODULES for KVER with
+# their dependencies (initramfs/README.md).  Defaults: the running kernel,
+# the modules a virtio VM with ext4/XFS/vfat roots needs.
+KVER    ?= $(shell uname -r)
+MODULES ?= virtio_pci virtio_blk xfs vfat nls_cp437 nls_ascii nls_iso8859-1
+initramfs: $(BUILD)/reseal
+	sh initramfs/build.sh --init $(BUILD)/reseal --out $(BUILD)/initramfs.cpio.gz \
+		--kver $(KVER) --modules "$(MODULES)"
+
+# Seal a golden image, clone it twice, boot each under QEMU, show them side by side.
+demo: deps $(BUILD)/reseal
+	@bash tests/qemu/demo.sh
 
 unit: $(BUILD)/reseal-test
 	$(BUILD)/reseal-test all

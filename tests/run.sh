@@ -13,7 +13,7 @@ grep -v '^[0-9]* passed, [0-9]* failed$' "$log"
 [ $urc -eq 0 ] || grep -q '^FAIL' "$log" || echo "FAIL unit: reseal-test exited $urc" >>"$log"
 all=$(grep -v '^[0-9]* passed, [0-9]* failed$' "$log")
 
-for t in tests/t-*.sh; do
+for t in tests/t-*.sh tests/qemu/t-*.sh; do
 	[ -e "$t" ] || continue
 	echo "== $t"
 	start=$(date +%s)

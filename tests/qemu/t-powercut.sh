@@ -1,0 +1,136 @@
+# t-powercut.sh: power cuts during the boot-time reseal (issue 4, item 3).
+#
+# build/reseal-fault is the product plus hook/fault.h: with reseal.fault=N
+# on the kernel command line it powers the VM off, without sync, right
+# before its N-th write to persistent storage (block-device writes, file
+# creations, renames, unlinks, mkdirs).  reseal.fault=count only counts.
+# For each N, a sealed clone is booted with the cut at N, then booted
+# normally with root= taken from the image's own grub.cfg (what a bootloader
+# would use), and must converge: one consistent new identity (fstab and the
+# kernel command-line file name exactly the identifiers on disk, no journal
+# or marker left), every filesystem and the GPT check clean, and a further
+# boot shows the same identity.
+#
+# POWERCUT_STRIDE=K tests every K-th N (plus N=1 and the last); `make check`
+# uses a stride, `make check-powercut` (POWERCUT_STRIDE=1) every N.
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/qemu/lib.sh"
+
+STRIDE=${POWERCUT_STRIDE:-1}
+FAULT=${RESEAL_FAULT_BIN:-$TOP/build/reseal-fault}
+if ! qemu_ready || [ ! -x "$FAULT" ]; then
+	fail "powercut environment" "needs QEMU (toolchain/qemu-deps.sh) and build/reseal-fault"
+	exit 1
+fi
+
+part_geom() {
+	sgdisk -i "$2" "$1" | awk '/^First sector:/ { f = $3 } /^Last sector:/ { l = $3 }
+		END { printf "%d %d\n", f * 512, (l - f + 1) * 512 }'
+}
+# root_from_grub IMG: the root= spec the image's own grub.cfg boots with
+root_from_grub() {
+	local off size dev spec
+	read -r off size <<EOF2
+$(part_geom "$1" 2)
+EOF2
+	dev=$(losetup -f --show -r --offset "$off" --sizelimit "$size" "$1") || return 1
+	spec=$(debugfs -R 'cat /boot/grub/grub.cfg' "$dev" 2>/dev/null |
+		grep -o 'root=[^ ]*' | head -n 1 | cut -d= -f2-)
+	losetup -d "$dev"
+	[ -n "$spec" ] && echo "$spec"
+}
+with_root() {
+	local img=$1 off size dev rc
+	shift
+	read -r off size <<EOF2
+$(part_geom "$img" 2)
+EOF2
+	dev=$(losetup -f --show --offset "$off" --sizelimit "$size" "$img") || return 1
+	mkdir -p "$T/mnt"
+	if ! mount "$dev" "$T/mnt"; then losetup -d "$dev"; return 1; fi
+	"$@"; rc=$?
+	umount "$T/mnt"; losetup -d "$dev"
+	return $rc
+}
+fsck_all() {
+	local img=$1 n rc=0
+	sgdisk -v "$img" | grep -q 'No problems found' || { echo "sgdisk -v: problems"; rc=1; }
+	for n in 1 2 3; do part_extract "$img" $n "$T/p$n" || return 1; done
+	fsck.fat -n "$T/p1" >/dev/null || { echo "fsck.fat: rc=$?"; rc=1; }
+	e2fsck -fn "$T/p2" >/dev/null 2>&1 || { echo "e2fsck: rc=$?"; rc=1; }
+	xfs_repair -n "$T/p3" >/dev/null 2>&1 || { echo "xfs_repair -n: rc=$?"; rc=1; }
+	rm -f "$T/p1" "$T/p2" "$T/p3"
+	return $rc
+}
+ids() {
+	{
+		echo "machine-id $(identity_section "$1" machine-id)"
+		identity_section "$1" hostkeys | awk '{ print "hostkey-" $1, $2 }'
+		identity_section "$1" blkid | tr ' ' '\n' | sed -n \
+			's/^\(PTUUID\|UUID\|PARTUUID\)="\(.*\)"$/\1 \2/p'
+	} | sort
+}
+# consistent LOG: the booted system's files name exactly what is on its disk
+consistent() {
+	local log=$1 u root
+	ids "$log" >"$log.ids"
+	grep -qE '^machine-id [0-9a-f]{32}$' "$log.ids" || { echo "no machine-id"; return 1; }
+	grep -q "^machine-id $MACHINE_ID\$" "$log.ids" && { echo "template machine-id"; return 1; }
+	[ "$(grep -c '^hostkey-' "$log.ids")" -ge 1 ] || { echo "no host key"; return 1; }
+	for u in $(identity_section "$log" fstab | grep -v '^#' | grep -oE '(PART)?UUID=[^ ]*' | cut -d= -f2); do
+		grep -q " $u\$" "$log.ids" || { echo "fstab names $u, not on the disk"; return 1; }
+	done
+	root=$(identity_section "$log" blkid | sed -n 's|^/dev/vda2: .* UUID="\([^"]*\)".*|\1|p')
+	identity_section "$log" kernel-cmdline | grep -q "root=UUID=$root" || { echo "cmdline file"; return 1; }
+	identity_section "$log" reseal-dir | grep -qxE 'template|journal' && { echo "marker or journal left"; return 1; }
+	grep -q "$ROOT_UUID" "$log.ids" && { echo "template root UUID still there"; return 1; }
+	return 0
+}
+
+INITRD_F=$T/initrd-fault.gz
+INITRD=$T/initrd.gz
+build_initramfs "$INITRD_F" "$FAULT" >/dev/null 2>&1
+build_initramfs "$INITRD" "$RESEAL" >/dev/null 2>&1
+"$QEMU_DIR/mkgolden.sh" "$T/golden.img" >/dev/null 2>&1
+. "$T/golden.img.env"
+check "sealed golden image" with_root "$T/golden.img" "$RESEAL" seal --root "$T/mnt"
+
+# How many writes does a full reseal make?
+cp --sparse=always "$T/golden.img" "$T/count.img"
+"$QEMU_DIR/boot.sh" "$T/count.img" "$INITRD_F" "$T/count.log" --root "UUID=$ROOT_UUID" --timeout 180 \
+	--append "reseal.fault=count reseal.debug" >/dev/null 2>&1
+TOTAL=$(tr -d '\r' <"$T/count.log" | sed -n 's/.*reseal: debug: write \([0-9]*\): .*/\1/p' | tail -n 1)
+check "a full reseal counts its writes (${TOTAL:-?})" sh -c "[ '${TOTAL:-0}' -gt 10 ]"
+check "the counting boot itself converged" consistent "$T/count.log"
+TOTAL=${TOTAL:-0}
+
+covered=
+n=1
+while [ "$n" -le "$TOTAL" ]; do
+	img=$T/cut.img
+	cp --sparse=always "$T/golden.img" "$img"
+	"$QEMU_DIR/boot.sh" "$img" "$INITRD_F" "$T/cut$n.log" --root "UUID=$ROOT_UUID" --timeout 180 \
+		--append "reseal.fault=$n" >/dev/null 2>&1
+	what=$(tr -d '\r' <"$T/cut$n.log" | sed -n "s/.*power cut before write $n (\(.*\))/\1/p")
+	if [ -z "$what" ]; then
+		fail "N=$n: the cut happened" "no 'power cut before write $n' in the log"
+	else
+		root=$(root_from_grub "$img")
+		"$QEMU_DIR/boot.sh" "$img" "$INITRD" "$T/rec$n.log" --root "$root" --timeout 180 >/dev/null 2>&1
+		check "N=$n ($what): next boot (root=$root) converges to one consistent identity" \
+			consistent "$T/rec$n.log"
+		check "N=$n: every filesystem and the GPT check clean" fsck_all "$img"
+		root=$(root_from_grub "$img")
+		"$QEMU_DIR/boot.sh" "$img" "$INITRD" "$T/again$n.log" --root "$root" --timeout 180 >/dev/null 2>&1
+		ids "$T/again$n.log" >"$T/again$n.ids"
+		check "N=$n: a further boot shows the same identity" cmp "$T/rec$n.log.ids" "$T/again$n.ids"
+		covered="$covered $n"
+	fi
+	if [ "$n" -lt "$TOTAL" ] && [ $((n + STRIDE)) -gt "$TOTAL" ]; then
+		n=$TOTAL
+	else
+		n=$((n + STRIDE))
+	fi
+done
+echo "   power cut covered N =$covered (of $TOTAL writes; stride $STRIDE)"
