@@ -77,7 +77,10 @@ probe_one(const char *path)
 		rs_blk_close(&d);
 		return r;
 	}
-	printf("DEVNAME=%s\nPTUUID=%s\nPTTYPE=%s\n", path, pt.uuid_str, pt.type);
+	printf("DEVNAME=%s\n", path);
+	if (pt.uuid_str[0])     /* an MBR disk id of 0 is "none" to blkid */
+		printf("PTUUID=%s\n", pt.uuid_str);
+	printf("PTTYPE=%s\n", pt.type);
 	for (i = 0; i < pt.n; i++) {
 		rs_blkdev w;
 		char what[300];
@@ -86,7 +89,11 @@ probe_one(const char *path)
 		printf("\nDEVNAME=%s\nPARTN=%u\n", path, p->number);
 		if (p->label[0])
 			printf("PARTLABEL=%s\n", p->label);
-		printf("PARTUUID=%s\n", p->uuid_str);
+		if (p->uuid_str[0])
+			printf("PARTUUID=%s\n", p->uuid_str);
+		/* in 512-byte sectors, as blkid -p prints them */
+		printf("PART_ENTRY_OFFSET=%llu\nPART_ENTRY_SIZE=%llu\n",
+		    (unsigned long long)(p->start / 512), (unsigned long long)(p->size / 512));
 		if (rs_blk_window(&d, p->start, p->size, &w) < 0) {
 			rs_warn("%s: partition %u lies beyond the end of the device", path, p->number);
 			bad = 1;

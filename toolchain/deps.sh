@@ -9,7 +9,7 @@ clang libclang-rt-14-dev
 valgrind libsodium-dev
 python3 python3-cryptography
 openssh-client openssh-server dropbear-bin
-e2fsprogs xfsprogs btrfs-progs dosfstools gdisk mtools util-linux
+e2fsprogs xfsprogs btrfs-progs dosfstools gdisk fdisk mtools util-linux strace
 file
 "
 

@@ -116,6 +116,11 @@ int rs_gpt_probe(rs_blkdev *d, rs_ptable *pt);
 int rs_gpt_set_uuids(rs_blkdev *d, const rs_ptable *want);
 int rs_mbr_probe(rs_blkdev *d, rs_ptable *pt);
 int rs_mbr_set_uuids(rs_blkdev *d, const rs_ptable *want);
+/* gpt.c: after a partition table on a whole block device changed, ask the
+ * kernel to re-read it (BLKRRPART; failure, e.g. EBUSY while a partition is
+ * open, only warns) and write "change" to its uevent file for udev (spec 0.2
+ * step 5).  Does nothing for image files and windows. */
+void rs_blk_table_changed(rs_blkdev *d);
 
 /* --- probe.c: which format is on a device --- */
 

@@ -8,7 +8,9 @@
 #ifndef RS_FUZZ_H
 #define RS_FUZZ_H
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
