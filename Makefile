@@ -83,9 +83,9 @@ check-powercut: deps $(BUILD)/reseal $(BUILD)/reseal-fault
 	POWERCUT_STRIDE=1 bash tests/qemu/t-powercut.sh
 
 # reseal's own initramfs: /init = build/reseal, plus MODULES for KVER with
-# their dependencies (initramfs/README.md).  Defaults: the running kernel,
+# their dependencies (initramfs/README.md).  Defaults: the newest installed kernel,
 # the modules a virtio VM with ext4/XFS/vfat roots needs.
-KVER    ?= $(shell uname -r)
+KVER    ?= $(shell ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1 | sed 's|.*/vmlinuz-||')
 MODULES ?= virtio_pci virtio_blk xfs vfat nls_cp437 nls_ascii nls_iso8859-1
 initramfs: $(BUILD)/reseal
 	sh initramfs/build.sh --init $(BUILD)/reseal --out $(BUILD)/initramfs.cpio.gz \

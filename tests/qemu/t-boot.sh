@@ -9,52 +9,13 @@
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/qemu/lib.sh"
+. "$TOP/tests/qemu/clone-lib.sh"
 
 if ! qemu_ready; then
 	fail "qemu environment" "QEMU, busybox or the cloud kernel is missing: run toolchain/qemu-deps.sh"
 	exit 1
 fi
 
-# --- helpers ------------------------------------------------------------------
-# part_offset IMG N: byte offset and size of partition N ("OFF SIZE")
-part_geom() {
-	sgdisk -i "$2" "$1" | awk '/^First sector:/ { f = $3 } /^Last sector:/ { l = $3 }
-		END { printf "%d %d\n", f * 512, (l - f + 1) * 512 }'
-}
-# with_root IMG CMD...: run CMD with the image's root (partition 2) mounted at $T/mnt
-with_root() {
-	local img=$1 off size dev rc
-	shift
-	read -r off size <<EOF2
-$(part_geom "$img" 2)
-EOF2
-	dev=$(losetup -f --show --offset "$off" --sizelimit "$size" "$img") || return 1
-	mkdir -p "$T/mnt"
-	if ! mount "$dev" "$T/mnt"; then losetup -d "$dev"; return 1; fi
-	"$@"; rc=$?
-	umount "$T/mnt"; losetup -d "$dev"
-	return $rc
-}
-# fsck_all IMG: every filesystem and the partition table check clean
-fsck_all() {
-	local img=$1 n rc=0
-	sgdisk -v "$img" | grep -q 'No problems found' || { echo "sgdisk -v: problems"; rc=1; }
-	for n in 1 2 3; do part_extract "$img" $n "$T/p$n" || return 1; done
-	fsck.fat -n "$T/p1" >/dev/null || { echo "fsck.fat: rc=$?"; rc=1; }
-	e2fsck -fn "$T/p2" >/dev/null 2>&1 || { echo "e2fsck: rc=$?"; rc=1; }
-	xfs_repair -n "$T/p3" >/dev/null 2>&1 || { echo "xfs_repair -n: rc=$?"; rc=1; }
-	rm -f "$T/p1" "$T/p2" "$T/p3"
-	return $rc
-}
-# ids LOG: the identifiers a booted guest printed, one "name value" per line
-ids() {
-	{
-		echo "machine-id $(identity_section "$1" machine-id)"
-		identity_section "$1" hostkeys | awk '{ print "hostkey-" $1, $2 }'
-		identity_section "$1" blkid | tr ' ' '\n' | sed -n \
-			's/^\(PTUUID\|UUID\|PARTUUID\)="\(.*\)"$/\1 \2/p'
-	} | sort
-}
 # boot_clone IMG LOG ROOTSPEC [extra cmdline]: boot with sshd, connect, power off
 boot_clone() {
 	local img=$1 log=$2 root=$3 port kh=$T/kh.$$
@@ -123,11 +84,7 @@ check "initramfs with reseal as /init builds" test -s "$INITRD"
 check "golden image builds" test -s "$T/golden.img.env"
 . "$T/golden.img.env"
 check "seal the golden image (reseal seal on its root)" with_root "$T/golden.img" "$RESEAL" seal --root "$T/mnt"
-{ echo "machine-id $MACHINE_ID"; echo "hostkey-ssh-ed25519 ${HOSTKEY_ED25519#* }";
-  echo "hostkey-ecdsa-sha2-nistp256 ${HOSTKEY_ECDSA#* }"; echo "PTUUID $DISK_GUID"
-  for v in ESP_UUID ROOT_UUID SRV_UUID SWAP_UUID; do echo "UUID $(eval echo \$$v)"; done
-  for v in ESP_PARTUUID ROOT_PARTUUID SRV_PARTUUID SWAP_PARTUUID; do echo "PARTUUID $(eval echo \$$v)"; done
-} | sort >"$T/template.ids"
+template_ids "$T/golden.img.env" >"$T/template.ids"
 cp --sparse=always "$T/golden.img" "$T/c1.img"
 cp --sparse=always "$T/golden.img" "$T/c2.img"
 

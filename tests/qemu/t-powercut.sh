@@ -16,6 +16,7 @@
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/qemu/lib.sh"
+. "$TOP/tests/qemu/clone-lib.sh"
 
 STRIDE=${POWERCUT_STRIDE:-1}
 FAULT=${RESEAL_FAULT_BIN:-$TOP/build/reseal-fault}
@@ -24,53 +25,6 @@ if ! qemu_ready || [ ! -x "$FAULT" ]; then
 	exit 1
 fi
 
-part_geom() {
-	sgdisk -i "$2" "$1" | awk '/^First sector:/ { f = $3 } /^Last sector:/ { l = $3 }
-		END { printf "%d %d\n", f * 512, (l - f + 1) * 512 }'
-}
-# root_from_grub IMG: the root= spec the image's own grub.cfg boots with
-root_from_grub() {
-	local off size dev spec
-	read -r off size <<EOF2
-$(part_geom "$1" 2)
-EOF2
-	dev=$(losetup -f --show -r --offset "$off" --sizelimit "$size" "$1") || return 1
-	spec=$(debugfs -R 'cat /boot/grub/grub.cfg' "$dev" 2>/dev/null |
-		grep -o 'root=[^ ]*' | head -n 1 | cut -d= -f2-)
-	losetup -d "$dev"
-	[ -n "$spec" ] && echo "$spec"
-}
-with_root() {
-	local img=$1 off size dev rc
-	shift
-	read -r off size <<EOF2
-$(part_geom "$img" 2)
-EOF2
-	dev=$(losetup -f --show --offset "$off" --sizelimit "$size" "$img") || return 1
-	mkdir -p "$T/mnt"
-	if ! mount "$dev" "$T/mnt"; then losetup -d "$dev"; return 1; fi
-	"$@"; rc=$?
-	umount "$T/mnt"; losetup -d "$dev"
-	return $rc
-}
-fsck_all() {
-	local img=$1 n rc=0
-	sgdisk -v "$img" | grep -q 'No problems found' || { echo "sgdisk -v: problems"; rc=1; }
-	for n in 1 2 3; do part_extract "$img" $n "$T/p$n" || return 1; done
-	fsck.fat -n "$T/p1" >/dev/null || { echo "fsck.fat: rc=$?"; rc=1; }
-	e2fsck -fn "$T/p2" >/dev/null 2>&1 || { echo "e2fsck: rc=$?"; rc=1; }
-	xfs_repair -n "$T/p3" >/dev/null 2>&1 || { echo "xfs_repair -n: rc=$?"; rc=1; }
-	rm -f "$T/p1" "$T/p2" "$T/p3"
-	return $rc
-}
-ids() {
-	{
-		echo "machine-id $(identity_section "$1" machine-id)"
-		identity_section "$1" hostkeys | awk '{ print "hostkey-" $1, $2 }'
-		identity_section "$1" blkid | tr ' ' '\n' | sed -n \
-			's/^\(PTUUID\|UUID\|PARTUUID\)="\(.*\)"$/\1 \2/p'
-	} | sort
-}
 # consistent LOG: the booted system's files name exactly what is on its disk
 consistent() {
 	local log=$1 u root

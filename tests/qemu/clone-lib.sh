@@ -1,0 +1,73 @@
+# tests/qemu/clone-lib.sh: helpers shared by the clone boot tests and the
+# demo (t-boot.sh, t-powercut.sh, demo.sh).  Source after tests/qemu/lib.sh.
+#
+#   part_geom IMG N          "OFFSET SIZE" in bytes of GPT partition N
+#   with_root IMG CMD...     run CMD with IMG's root (partition 2) at $T/mnt
+#   root_from_grub IMG       the root= spec IMG's own grub.cfg boots with
+#   fsck_all IMG             sgdisk -v, fsck.fat -n, e2fsck -fn, xfs_repair -n
+#   ids LOG                  the identifiers a booted guest printed, sorted,
+#                            one "NAME VALUE" per line
+#   template_ids ENV         the same for a golden image's .env file
+
+part_geom() {
+	sgdisk -i "$2" "$1" | awk '/^First sector:/ { f = $3 } /^Last sector:/ { l = $3 }
+		END { printf "%d %d\n", f * 512, (l - f + 1) * 512 }'
+}
+
+with_root() {
+	local img=$1 off size dev rc
+	shift
+	read -r off size <<EOF2
+$(part_geom "$img" 2)
+EOF2
+	dev=$(losetup -f --show --offset "$off" --sizelimit "$size" "$img") || return 1
+	mkdir -p "$T/mnt"
+	if ! mount "$dev" "$T/mnt"; then losetup -d "$dev"; return 1; fi
+	"$@"; rc=$?
+	umount "$T/mnt"; losetup -d "$dev"
+	return $rc
+}
+
+root_from_grub() {
+	local off size dev spec
+	read -r off size <<EOF2
+$(part_geom "$1" 2)
+EOF2
+	dev=$(losetup -f --show -r --offset "$off" --sizelimit "$size" "$1") || return 1
+	spec=$(debugfs -R 'cat /boot/grub/grub.cfg' "$dev" 2>/dev/null |
+		grep -o 'root=[^ ]*' | head -n 1 | cut -d= -f2-)
+	losetup -d "$dev"
+	[ -n "$spec" ] && echo "$spec"
+}
+
+fsck_all() {
+	local img=$1 n rc=0
+	sgdisk -v "$img" | grep -q 'No problems found' || { echo "sgdisk -v: problems"; rc=1; }
+	for n in 1 2 3; do part_extract "$img" $n "$T/p$n" || return 1; done
+	fsck.fat -n "$T/p1" >/dev/null || { echo "fsck.fat: rc=$?"; rc=1; }
+	e2fsck -fn "$T/p2" >/dev/null 2>&1 || { echo "e2fsck: rc=$?"; rc=1; }
+	xfs_repair -n "$T/p3" >/dev/null 2>&1 || { echo "xfs_repair -n: rc=$?"; rc=1; }
+	rm -f "$T/p1" "$T/p2" "$T/p3"
+	return $rc
+}
+
+ids() {
+	{
+		echo "machine-id $(identity_section "$1" machine-id)"
+		identity_section "$1" hostkeys | awk '{ print "hostkey-" $1, $2 }'
+		identity_section "$1" blkid | tr ' ' '\n' | sed -n \
+			's/^\(PTUUID\|UUID\|PARTUUID\)="\(.*\)"$/\1 \2/p'
+	} | sort
+}
+
+template_ids() {
+	(
+		. "$1"
+		echo "machine-id $MACHINE_ID"
+		echo "hostkey-ssh-ed25519 $(echo "$HOSTKEY_ED25519" | cut -d' ' -f2)"
+		echo "hostkey-ecdsa-sha2-nistp256 $(echo "$HOSTKEY_ECDSA" | cut -d' ' -f2)"
+		echo "PTUUID $DISK_GUID"
+		for v in "$ESP_UUID" "$ROOT_UUID" "$SRV_UUID" "$SWAP_UUID"; do echo "UUID $v"; done
+		for v in "$ESP_PARTUUID" "$ROOT_PARTUUID" "$SRV_PARTUUID" "$SWAP_PARTUUID"; do echo "PARTUUID $v"; done
+	) | sort
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install, by Debian package name, what the QEMU boot tests need (tests/qemu/,
+# initramfs/build.sh): QEMU (TCG is enough), Debian's cloud kernel (its
+# vmlinuz boots the tests; its modules go into the test initramfs), busybox,
+# the image tools, and the OpenSSH server whose sshd is copied into the golden
+# image.  Idempotent like toolchain/deps.sh: packages already present are not
+# fetched again.  Run as root.
+set -eu
+
+PKGS="
+qemu-system-x86
+linux-image-cloud-amd64 kmod
+busybox-static cpio
+gdisk dosfstools mtools e2fsprogs xfsprogs util-linux
+openssh-server openssh-client
+xz-utils zstd
+python3
+"
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+export DEBIAN_FRONTEND=noninteractive
+stamp=/var/lib/apt/periodic/reseal-update-stamp
+if [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +720 2>/dev/null)" ]; then
+	apt-get update -q
+	mkdir -p "${stamp%/*}" && touch "$stamp"
+fi
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
