@@ -439,6 +439,8 @@ rs_boot_main(int argc, char **argv)
 	r = rs_switch_root_check(RS_NEWROOT, cmdline.init, init, sizeof init);
 	if (r < 0)
 		rs_panic("no usable init in the new root");
+	/* bench/boot.sh measures kernel start -> this line from kmsg stamps. */
+	rs_info("handing over to %s", init);
 	r = rs_switch_root(RS_NEWROOT, init, argv);
 	rs_err("unable to start %s: %s", init, rs_strerr(r));
 	rs_panic("switch_root failed");
