@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "blk.h"
@@ -50,6 +51,85 @@ loop_backs(const struct stat *img)
 	return busy;
 }
 
+/* Linux lets O_EXCL open a whole disk while one of its partitions is
+ * mounted or swapped on, so look for that (spec 0.2 step 1): the device and
+ * its partitions against /proc/self/mountinfo, /proc/swaps and holders/. */
+static int
+disk_in_use(const char *path, dev_t rdev)
+{
+	char sys[96], buf[512];
+	dev_t devs[65];
+	int n = 0, busy = 0, i;
+	DIR *dir;
+	struct dirent *e;
+	FILE *f;
+
+	devs[n++] = rdev;
+	snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u", major(rdev), minor(rdev));
+	if ((dir = opendir(sys))) {
+		while ((e = readdir(dir)) && n < 65) {
+			unsigned ma, mi;
+			char p[400];
+			int fd;
+			ssize_t k;
+
+			if (!strcmp(e->d_name, "holders")) {
+				snprintf(p, sizeof p, "%s/holders", sys);
+				DIR *h = opendir(p);
+				struct dirent *he;
+				while (h && (he = readdir(h)))
+					if (he->d_name[0] != '.') {
+						rs_err("%s is in use by %s (device mapper, md, ...)", path, he->d_name);
+						busy = 1;
+					}
+				if (h)
+					closedir(h);
+				continue;
+			}
+			snprintf(p, sizeof p, "%s/%s/partition", sys, e->d_name);
+			if (access(p, F_OK) < 0)
+				continue;
+			snprintf(p, sizeof p, "%s/%s/dev", sys, e->d_name);
+			fd = open(p, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			k = read(fd, buf, sizeof buf - 1);
+			close(fd);
+			if (k > 0 && (buf[k] = 0, sscanf(buf, "%u:%u", &ma, &mi) == 2))
+				devs[n++] = makedev(ma, mi);
+		}
+		closedir(dir);
+	}
+	if ((f = fopen("/proc/self/mountinfo", "re"))) {
+		while (!busy && fgets(buf, sizeof buf, f)) {
+			unsigned ma, mi;
+			if (sscanf(buf, "%*d %*d %u:%u", &ma, &mi) != 2)
+				continue;
+			for (i = 0; i < n; i++)
+				if (devs[i] == makedev(ma, mi)) {
+					rs_err("%s: %s is mounted", path, i ? "one of its partitions" : "it");
+					busy = 1;
+				}
+		}
+		fclose(f);
+	}
+	if ((f = fopen("/proc/swaps", "re"))) {
+		while (!busy && fgets(buf, sizeof buf, f)) {
+			struct stat st;
+			char name[256];
+			if (sscanf(buf, "%255s", name) != 1 || stat(name, &st) < 0 || !S_ISBLK(st.st_mode))
+				continue;
+			for (i = 0; i < n; i++)
+				if (devs[i] == st.st_rdev) {
+					rs_err("%s: %s is active swap", path, i ? "one of its partitions" : "it");
+					busy = 1;
+				}
+		}
+		fclose(f);
+	}
+	return busy;
+}
+
 /* see blk.h */
 int
 rs_blk_open(rs_blkdev *d, const char *path, int rw)
@@ -65,6 +145,8 @@ rs_blk_open(rs_blkdev *d, const char *path, int rw)
 	if (S_ISBLK(st.st_mode)) {
 		if (rw)
 			flags |= O_EXCL;   /* EBUSY while mounted, swapped on or claimed */
+		if (rw && disk_in_use(path, st.st_rdev))
+			return -EBUSY;
 	} else if (!S_ISREG(st.st_mode)) {
 		return -ENOTBLK;
 	} else if (rw && loop_backs(&st)) {

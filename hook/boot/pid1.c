@@ -401,6 +401,9 @@ reseal(const rs_bdev *root)
 		    resumed ? " (resumed after an interruption)" : "");
 	}
 	sync();
+#ifdef RESEAL_FAULT
+	rs_info("fault injection: this reseal made %ld writes", rs_fault_count);
+#endif
 }
 
 /* see boot.h */
