@@ -10,11 +10,24 @@
 #include "log.h"
 #include "rng.h"
 
+/* blkid -o export escapes shell-special characters with a backslash. */
+static void
+print_value(const char *name, const char *v)
+{
+	printf("%s=", name);
+	for (; *v; v++) {
+		if (strchr(" \\\"'$`<>", *v))
+			putchar('\\');
+		putchar(*v);
+	}
+	putchar('\n');
+}
+
 static void
 print_fs(const rs_fsinfo *fi)
 {
 	if (fi->label[0])
-		printf("LABEL=%s\n", fi->label);
+		print_value("LABEL", fi->label);
 	if (fi->uuid_str[0])
 		printf("UUID=%s\n", fi->uuid_str);
 	if (fi->version[0])
@@ -88,7 +101,7 @@ probe_one(const char *path)
 
 		printf("\nDEVNAME=%s\nPARTN=%u\n", path, p->number);
 		if (p->label[0])
-			printf("PARTLABEL=%s\n", p->label);
+			print_value("PARTLABEL", p->label);
 		if (p->uuid_str[0])
 			printf("PARTUUID=%s\n", p->uuid_str);
 		/* in 512-byte sectors, as blkid -p prints them */
@@ -307,7 +320,8 @@ rs_cmd_setuuid(int argc, char **argv)
 	rs_blkdev d;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:u:", longopts, NULL)) != -1) {
+	/* Options may follow the device ("setuuid IMG --part 2 UUID"). */
+	while ((c = getopt_long(argc, argv, "p:u:", longopts, NULL)) != -1) {
 		if (c == 'p')
 			part = atoi(optarg);
 		else if (c == 'u')

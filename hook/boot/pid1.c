@@ -66,6 +66,39 @@ ensure_stdio(void)
 	}
 }
 
+#define DEVKMSG_KNOB "/proc/sys/kernel/printk_devkmsg"
+static char devkmsg_saved[16];
+
+/* /dev/kmsg allows 10 records per 5 s per open file by default; a reseal
+ * logs more than that, and a dropped "resealed" line would hide what
+ * happened.  Lift the limit while we run and put it back before handing
+ * over (set_devkmsg(NULL)). */
+static void
+set_devkmsg(const char *value)
+{
+	int fd;
+	ssize_t n;
+
+	if (value) {
+		fd = open(DEVKMSG_KNOB, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return;
+		n = read(fd, devkmsg_saved, sizeof devkmsg_saved - 1);
+		close(fd);
+		if (n <= 0)
+			return;
+		devkmsg_saved[n] = 0;
+	} else if (!devkmsg_saved[0]) {
+		return;
+	}
+	fd = open(DEVKMSG_KNOB, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	value = value ? value : devkmsg_saved;
+	(void)!write(fd, value, strlen(value));
+	close(fd);
+}
+
 static void
 log_open(void)
 {
@@ -73,6 +106,7 @@ log_open(void)
 
 	if (fd >= 0)
 		rs_log_set_kmsg(fd);
+	set_devkmsg("on\n");
 }
 
 static void
@@ -444,6 +478,7 @@ rs_boot_main(int argc, char **argv)
 		rs_panic("no usable init in the new root");
 	/* bench/boot.sh measures kernel start -> this line from kmsg stamps. */
 	rs_info("handing over to %s", init);
+	set_devkmsg(NULL);
 	r = rs_switch_root(RS_NEWROOT, init, argv);
 	rs_err("unable to start %s: %s", init, rs_strerr(r));
 	rs_panic("switch_root failed");
