@@ -639,6 +639,39 @@ write_full(int fd, const void *data, size_t len)
 	return 0;
 }
 
+#define MSDOS_MAGIC_ 0x4d44
+
+/* FAT has no atomic rename: a power cut between the directory update and
+ * the FAT update of a rename can leave an entry pointing at a free cluster
+ * (seen in tests/qemu/t-powercut.sh).  When the new content has exactly the
+ * old file's size -- as a reference rewrite always does, identifiers keep
+ * their length -- overwrite the data in place instead: no cluster
+ * allocation, no directory or FAT change, one sector for a small file.
+ * Returns -EAGAIN when this does not apply (not FAT, size differs). */
+static int
+fat_overwrite(int dfd, const char *name, const void *data, size_t len, int flags)
+{
+	struct statfs sfs;
+	struct stat st;
+	int fd, rc;
+
+	if (fstatfs(dfd, &sfs) < 0 || (unsigned long)sfs.f_type != MSDOS_MAGIC_)
+		return -EAGAIN;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size != len)
+		return -EAGAIN;
+	rs_fault_point(name);
+	fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = write_full(fd, data, len);
+	if (!rc && !(flags & RS_W_NOSYNC))
+		rc = xfsync(fd);
+	if (close(fd) < 0 && !rc && errno != EINTR)
+		rc = -errno;
+	return rc;
+}
+
 /* see rootfs.h */
 int
 rs_root_write_atomic(const rs_root *r, const char *path, const void *data,
@@ -665,6 +698,11 @@ rs_root_write_atomic(const rs_root *r, const char *path, const void *data,
 	dfd = rs_root_open_parent(r, path, name, sizeof name);
 	if (dfd < 0)
 		return dfd;
+	rc = fat_overwrite(dfd, name, data, len, flags);
+	if (rc != -EAGAIN) {
+		xclose(dfd);
+		return rc;
+	}
 	/* Power-cut points (test build only): before the temp file exists,
 	 * and between a complete temp file and the rename. */
 	rs_fault_point(path);
