@@ -54,15 +54,20 @@ $(BUILD)/reseal-asan: $(SRC) $(HDR) VERSION Makefile
 	$(CC) $(TEST_CFLAGS) -o $@ $(SRC) $(TEST_LIBS)
 
 # libFuzzer harnesses, one per on-disk parser (tests/fuzz/fuzz_<fmt>.c).
+# The product code is compiled once (fuzzer-no-link) and shared by all.
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-FUZZ_CFLAGS  := $(WARN) $(INC) -Itests/fuzz -O1 -g -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all -DRESEAL_VERSION='"fuzz"'
+FUZZ_FLAGS   := $(WARN) $(INC) -Itests/fuzz -O1 -g -fno-sanitize-recover=all -DRESEAL_VERSION='"fuzz"'
+FUZZ_OBJ     := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
 FUZZ_SECONDS ?= 300
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_SRC) $(HDR)
+$(BUILD)/fuzz/obj/%.o: %.c $(HDR)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
 	@mkdir -p $(BUILD)/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(TEST_LIBS)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OBJ) $(TEST_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 

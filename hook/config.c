@@ -41,32 +41,67 @@ set_mid_seal(rs_config *c, const char *v)
 	return parse_mid(v, &c->seal_machine_id, 0);
 }
 
+/* Call fn for every comma- or blank-separated word of list; stops at and
+ * returns fn's first error.  Words longer than 31 bytes are -EINVAL. */
+static int
+each_word(const char *list, int (*fn)(const char *word, unsigned *mask), unsigned *mask)
+{
+	char word[32];
+	int r;
+
+	while (*list) {
+		size_t n = strcspn(list, " \t,");
+		if (n) {
+			if (n >= sizeof word) {
+				rs_err("unknown name '%.*s'", (int)n, list);
+				return -EINVAL;
+			}
+			memcpy(word, list, n);
+			word[n] = 0;
+			if ((r = fn(word, mask)) < 0)
+				return r;
+		}
+		list += n;
+		list += strspn(list, " \t,");
+	}
+	return 0;
+}
+
+static int
+add_key_type(const char *word, unsigned *mask)
+{
+	int t = rs_keytype_parse(word);
+
+	if (t < 0) {
+		rs_err("unknown key type '%s' (known: ed25519 ecdsa rsa)", word);
+		return -EINVAL;
+	}
+	*mask |= 1u << t;
+	return 0;
+}
+
+static int
+add_op(const char *word, unsigned *mask)
+{
+	int i = rs_op_find(word);
+
+	if (i < 0) {
+		rs_err("unknown operation '%s' (see reseal --help)", word);
+		return -EINVAL;
+	}
+	*mask |= 1u << i;
+	return 0;
+}
+
 static int
 set_key_types(rs_config *c, const char *v)
 {
-	char word[32];
 	unsigned mask = 0;
+	int r = each_word(v, add_key_type, &mask);
 
-	while (*v) {
-		size_t n = strcspn(v, " \t,");
-		if (n) {
-			int t;
-			if (n >= sizeof word)
-				return -EINVAL;
-			memcpy(word, v, n);
-			word[n] = 0;
-			t = rs_keytype_parse(word);
-			if (t < 0) {
-				rs_err("unknown key type '%s' (known: ed25519 ecdsa rsa)", word);
-				return -EINVAL;
-			}
-			mask |= 1u << t;
-		}
-		v += n;
-		v += strspn(v, " \t,");
-	}
-	c->key_types = mask;
-	return 0;
+	if (r == 0)
+		c->key_types = mask;
+	return r;
 }
 
 static int
@@ -244,31 +279,12 @@ rs_config_parse(rs_config *c, const char *text, size_t len, const char *fname)
 int
 rs_config_parse_ops(const char *list, unsigned *mask)
 {
-	char word[32];
 	unsigned m = 0;
+	int r = each_word(list, add_op, &m);
 
-	while (*list) {
-		size_t n = strcspn(list, " \t,");
-		if (n) {
-			int i;
-			if (n >= sizeof word) {
-				rs_err("unknown operation '%.*s'", (int)n, list);
-				return -EINVAL;
-			}
-			memcpy(word, list, n);
-			word[n] = 0;
-			i = rs_op_find(word);
-			if (i < 0) {
-				rs_err("unknown operation '%s' (see reseal --help)", word);
-				return -EINVAL;
-			}
-			m |= 1u << i;
-		}
-		list += n;
-		list += strspn(list, " \t,");
-	}
-	*mask = m;
-	return 0;
+	if (r == 0)
+		*mask = m;
+	return r;
 }
 
 /* see config.h */

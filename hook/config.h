@@ -12,6 +12,7 @@
 #define RS_CONF_PATH      "/etc/reseal/reseal.conf"
 #define RS_MARKER_PATH    "/etc/reseal/template"
 #define RS_STATUS_PATH    "/etc/reseal/status"
+#define RS_JOURNAL_PATH   "/etc/reseal/journal"   /* boot-time plan (DESIGN 3) */
 #define RS_CONF_MAX       16384   /* bytes; a larger file is refused */
 #define RS_MAX_REMOVE     32      /* [remove] path = lines */
 #define RS_PATH_MAX       256

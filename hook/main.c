@@ -163,27 +163,6 @@ op_mask(const rs_ctx *ctx, const struct args *a)
 	return m & ~a->skip;
 }
 
-/* Run op function fn (run or seal) for every op in mask; returns the number
- * that failed. */
-static int
-run_ops(rs_ctx *ctx, unsigned mask, int seal)
-{
-	int i, r, failed = 0;
-
-	for (i = 0; i < rs_nops; i++) {
-		int (*fn)(rs_ctx *) = seal ? rs_ops[i].seal : rs_ops[i].run;
-		if (!(mask & (1u << i)) || !fn)
-			continue;
-		rs_debug("%s: %s", rs_ops[i].name, seal ? "seal" : "run");
-		r = fn(ctx);
-		if (r < 0) {
-			rs_err("%s failed: %s", rs_ops[i].name, rs_strerr(r));
-			failed++;
-		}
-	}
-	return failed;
-}
-
 static int
 cmd_run(int argc, char **argv)
 {
@@ -209,7 +188,7 @@ cmd_run(int argc, char **argv)
 		return EXIT_OK;
 	}
 	subset = a.have_only || a.have_skip;
-	failed = run_ops(&ctx, op_mask(&ctx, &a), 0);
+	failed = rs_ops_run(&ctx, op_mask(&ctx, &a), 0);
 	rs_rng_wipe(&ctx.rng);
 	if (a.dry_run) {
 		printf("dry run: %d change%s planned, nothing written\n", ctx.changes,
@@ -253,10 +232,13 @@ cmd_seal(int argc, char **argv)
 	if (r)
 		return r;
 	ctx.dry_run = a.dry_run;
-	failed = run_ops(&ctx, op_mask(&ctx, &a), 1);
-	/* The old record names keys that no longer exist. */
+	failed = rs_ops_run(&ctx, op_mask(&ctx, &a), 1);
+	/* The old record names keys that no longer exist; a journal left by an
+	 * abandoned boot-time reseal would be taken for this template's plan. */
 	if (!failed)
 		failed = rs_do_remove(&ctx, RS_STATUS_PATH, 0) < 0;
+	if (!failed)
+		failed = rs_do_remove(&ctx, RS_JOURNAL_PATH, 0) < 0;
 	if (failed) {
 		rs_err("%d operation%s failed; no marker written", failed, failed == 1 ? "" : "s");
 		return EXIT_SYSTEM;

@@ -53,6 +53,26 @@ rs_op_find(const char *name)
 }
 
 /* see ops.h */
+int
+rs_ops_run(rs_ctx *ctx, unsigned mask, int seal)
+{
+	int i, r, failed = 0;
+
+	for (i = 0; i < rs_nops; i++) {
+		int (*fn)(rs_ctx *) = seal ? rs_ops[i].seal : rs_ops[i].run;
+		if (!(mask & (1u << i)) || !fn)
+			continue;
+		rs_debug("%s: %s", rs_ops[i].name, seal ? "seal" : "run");
+		r = fn(ctx);
+		if (r < 0) {
+			rs_err("%s failed: %s", rs_ops[i].name, rs_strerr(r));
+			failed++;
+		}
+	}
+	return failed;
+}
+
+/* see ops.h */
 void
 rs_note(rs_ctx *ctx, const char *fmt, ...)
 {

@@ -45,6 +45,11 @@ extern const int rs_nops;
 /* Index of the op called name in rs_ops[], or -1. */
 int rs_op_find(const char *name);
 
+/* Run (or, with seal, strip) every op whose bit is set in mask, in table
+ * order; a failure is logged and the next op still runs.  Returns the
+ * number of ops that failed. */
+int rs_ops_run(rs_ctx *ctx, unsigned mask, int seal);
+
 /* The ops, one per file in hook/ops/. */
 int rs_op_machine_id_run(rs_ctx *ctx);
 int rs_op_machine_id_seal(rs_ctx *ctx);

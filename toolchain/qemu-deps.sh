@@ -17,18 +17,5 @@ xz-utils zstd
 python3
 "
 
-missing=
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-		missing="$missing $p"
-done
-[ -z "$missing" ] && exit 0
-
-export DEBIAN_FRONTEND=noninteractive
-stamp=/var/lib/apt/periodic/reseal-update-stamp
-if [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +720 2>/dev/null)" ]; then
-	apt-get update -q
-	mkdir -p "${stamp%/*}" && touch "$stamp"
-fi
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+exec sh "$(dirname "$0")/apt-install.sh" $PKGS

@@ -153,6 +153,16 @@ uint16_t rs_crc16(uint16_t crc, const void *buf, size_t len);
 /* zlib CRC-32 continued from crc (start with 0): GPT. */
 uint32_t rs_crc32(uint32_t crc, const void *buf, size_t len);
 
+/* 1 if the n bytes at p are all zero. */
+static inline int
+rs_is_zero(const unsigned char *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
+
 /* --- little/big-endian field access --- */
 static inline uint16_t rs_le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static inline uint32_t rs_le32(const unsigned char *p)

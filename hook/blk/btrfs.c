@@ -66,15 +66,6 @@ static const uint64_t sb_offset[SB_COPIES] = {
 	SB_PRIMARY, 64ull << 20, 256ull << 30
 };
 
-static int
-is_zero(const unsigned char *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return 0;
-	return 1;
-}
-
 /* The superblock crc32c: over [0x20, 0x1000), stored LE in bytes 0-3. */
 static uint32_t
 sb_crc(const unsigned char *sb)
@@ -131,7 +122,7 @@ rs_btrfs_probe(rs_blkdev *d, rs_fsinfo *fi)
 	 * at 0x11B, which keeps the metadata UUID after an O(1) change. */
 	memcpy(fi->uuid, sb + OFF_FSID, 16);
 	fi->uuid_len = 16;
-	if (!is_zero(fi->uuid, 16))
+	if (!rs_is_zero(fi->uuid, 16))
 		rs_uuid_fmt(fi->uuid_str, fi->uuid);
 	/* libblkid: the label up to its first NUL, trailing white space cut. */
 	for (n = 0; n < LABEL_SIZE && n < sizeof fi->label - 1 && sb[OFF_LABEL + n]; n++)
@@ -160,7 +151,7 @@ check_copy(const unsigned char *sb, uint64_t off, char *why, size_t wlen)
 	else if (csum_type != CSUM_CRC32C)
 		snprintf(why, wlen, "unsupported checksum type %u (only crc32c is handled)",
 		    csum_type);
-	else if (rs_le32(sb) != sb_crc(sb) || !is_zero(sb + 4, 28))
+	else if (rs_le32(sb) != sb_crc(sb) || !rs_is_zero(sb + 4, 28))
 		snprintf(why, wlen, "superblock at %s has a bad checksum", where(off));
 	else if (rs_le64(sb + OFF_NUM_DEVICES) != 1)
 		snprintf(why, wlen, "multi-device filesystem (%llu devices): every member "
@@ -184,7 +175,7 @@ check_copy(const unsigned char *sb, uint64_t off, char *why, size_t wlen)
 	else if (compat_ro & ~COMPAT_RO_OK)
 		snprintf(why, wlen, "unknown compat_ro features 0x%llx",
 		    (unsigned long long)(compat_ro & ~COMPAT_RO_OK));
-	else if ((incompat & INCOMPAT_METADATA_UUID) && is_zero(sb + OFF_METADATA_UUID, 16))
+	else if ((incompat & INCOMPAT_METADATA_UUID) && rs_is_zero(sb + OFF_METADATA_UUID, 16))
 		snprintf(why, wlen, "METADATA_UUID is set but metadata_uuid is empty");
 	else if (memcmp(sb + OFF_DEV_FSID, metadata_uuid(sb), 16))
 		/* The kernel's btrfs_validate_super would reject it too. */

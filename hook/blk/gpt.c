@@ -93,15 +93,6 @@ guid_swap(unsigned char out[16], const unsigned char in[16])
 	memcpy(out + 8, in + 8, 8);
 }
 
-static int
-is_zero(const unsigned char *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return 0;
-	return 1;
-}
-
 /* GPT names are UTF-16LE; convert as libblkid does (ul_encode_to_utf8):
  * stop at NUL, combine surrogate pairs, stop before overflowing, then trim
  * trailing whitespace (blkid_rtrim_whitespace). */
@@ -251,7 +242,7 @@ add_entry(rs_ptable *pt, const gpt_layout *lay, uint32_t idx, const unsigned cha
 	uint64_t start = rs_le64(e + E_START), end = rs_le64(e + E_END);
 	rs_part *p;
 
-	if (is_zero(e + E_TYPE, 16))
+	if (rs_is_zero(e + E_TYPE, 16))
 		return 0;
 	if (end < start) {
 		snprintf(why, whylen, "entry %u ends (LBA %llu) before it starts (LBA %llu)",
@@ -418,10 +409,10 @@ same_but_guids(const rs_ptable *cur, const rs_ptable *want)
 		    memcmp(a->type_guid, b->type_guid, 16) || strcmp(a->label, b->label))
 			why = "the requested partitions differ from the device's (only GUIDs may change)";
 	}
-	if (!why && is_zero(want->uuid, 16))
+	if (!why && rs_is_zero(want->uuid, 16))
 		why = "the new disk GUID is all zeros";
 	for (i = 0; !why && i < want->n; i++) {
-		if (is_zero(want->part[i].uuid, 16))
+		if (rs_is_zero(want->part[i].uuid, 16))
 			why = "a new partition GUID is all zeros";
 		if (!memcmp(want->part[i].uuid, want->uuid, 16))
 			why = "a new partition GUID equals the disk GUID";

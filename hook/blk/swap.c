@@ -51,15 +51,6 @@ swab32(uint32_t v)
 	return v >> 24 | (v >> 8 & 0xFF00) | (v << 8 & 0xFF0000) | v << 24;
 }
 
-static int
-is_zero(const unsigned char *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return 0;
-	return 1;
-}
-
 /* The 10-byte window that ends each candidate page.  Returns 1 and the
  * bytes if the device holds that page's 1 KiB block, 0 if not, or -errno. */
 static int
@@ -82,11 +73,11 @@ fill_info(struct swap *s, rs_fsinfo *fi)
 	size_t n;
 
 	fi->uuid_len = 16;
-	s->has_id = is_zero(h + OFF_PADDING32, 8);
+	s->has_id = rs_is_zero(h + OFF_PADDING32, 8);
 	if (!s->has_id)
 		return;
 	memcpy(fi->uuid, h + OFF_UUID, 16);
-	if (!is_zero(fi->uuid, 16))
+	if (!rs_is_zero(fi->uuid, 16))
 		rs_uuid_fmt(fi->uuid_str, fi->uuid);
 	for (n = 0; n < LABEL_LEN && h[OFF_LABEL + n]; n++)
 		fi->label[n] = (char)h[OFF_LABEL + n];

@@ -217,15 +217,6 @@ find_label32(rs_blkdev *d, const struct fat *f, uint32_t *budget, unsigned char 
 	return 0;
 }
 
-static int
-is_zero(const unsigned char *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return 0;
-	return 1;
-}
-
 /* Probe into f and fi.  Same returns as rs_vfat_probe. */
 static int
 fat_probe(rs_blkdev *d, struct fat *f, rs_fsinfo *fi)
@@ -298,14 +289,14 @@ fat_probe(rs_blkdev *d, struct fat *f, rs_fsinfo *fi)
 			}
 			if ((r = rs_blk_read(d, fs, sizeof fs, at)) < 0)
 				return r;
-			if ((memcmp(fs, "RRaA", 4) && memcmp(fs, "RRdA", 4) && !is_zero(fs, 4)) ||
-			    (memcmp(fs + 484, "rrAa", 4) && !is_zero(fs + 484, 4))) {
+			if ((memcmp(fs, "RRaA", 4) && memcmp(fs, "RRdA", 4) && !rs_is_zero(fs, 4)) ||
+			    (memcmp(fs + 484, "rrAa", 4) && !rs_is_zero(fs + 484, 4))) {
 				snprintf(fi->why, sizeof fi->why, "bad FSInfo signature");
 				return -EUCLEAN;
 			}
 		}
 	}
-	if (!is_zero(fi->uuid, 4))
+	if (!rs_is_zero(fi->uuid, 4))
 		snprintf(fi->uuid_str, sizeof fi->uuid_str, "%02X%02X-%02X%02X",
 		    fi->uuid[3], fi->uuid[2], fi->uuid[1], fi->uuid[0]);
 	if (found) {

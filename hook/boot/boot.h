@@ -78,7 +78,6 @@ int rs_bdev_scan(rs_bdevs *l);
 const rs_bdev *rs_bdev_match(const rs_bdevs *l, const char *spec);
 
 /* --- plan.c: the reseal as a journaled plan (DESIGN.md section 3) --- */
-#define RS_JOURNAL_PATH "/etc/reseal/journal"
 #define RS_PLAN_MAX 32
 
 typedef struct {

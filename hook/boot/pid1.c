@@ -401,15 +401,7 @@ reseal(const rs_bdev *root)
 	rs_plan_refs(&plan, &ctx.refs);
 	memcpy(ctx.machine_id, plan.machine_id, sizeof ctx.machine_id);
 	nboot = mount_boot_parts(&ctx.refs, boots, 4);
-	for (i = 0; i < rs_nops; i++) {
-		if (ctx.cfg.skip & (1u << i))
-			continue;
-		r = rs_ops[i].run(&ctx);
-		if (r < 0) {
-			rs_err("%s failed: %s", rs_ops[i].name, rs_strerr(r));
-			failed++;
-		}
-	}
+	failed = rs_ops_run(&ctx, ((1u << rs_nops) - 1) & ~ctx.cfg.skip, 0);
 	for (i = 0; i < plan.n; i++) {
 		const rs_plan_item *it = &plan.item[i];
 		if (it->state < 0)
