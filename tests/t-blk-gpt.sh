@@ -76,7 +76,9 @@ same_table() {
 same_labels() {
 	for n in $(rs_rows "$2" | cut -d' ' -f1); do
 		want=$(partx -g -o NAME --nr "$n" "$1")
-		[ "$(pget "$2" "$n" PARTLABEL)" = "$want" ] || { echo "partition $n: partx '$want'"; return 1; }
+		# probe escapes like blkid -o export ("EFI\ System"); partx does not
+		[ "$(pget "$2" "$n" PARTLABEL | sed 's/\\\(.\)/\1/g')" = "$want" ] ||
+			{ echo "partition $n: partx '$want'"; return 1; }
 		sg=$(sgdisk -i "$n" "$1" | sed -n "s/^Partition name: '\(.*\)'\$/\1/p")
 		case $sg in *" ") ;; *) [ "$sg" = "$want" ] || { echo "partition $n: sgdisk '$sg'"; return 1; } ;; esac
 	done
