@@ -18,7 +18,7 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/qemu/lib.sh"
 . "$TOP/tests/qemu/clone-lib.sh"
 
-STRIDE=${POWERCUT_STRIDE:-6}
+STRIDE=${POWERCUT_STRIDE:-2}
 FAULT=${RESEAL_FAULT_BIN:-$TOP/build/reseal-fault}
 if ! qemu_ready || [ ! -x "$FAULT" ]; then
 	fail "powercut environment" "needs QEMU (toolchain/qemu-deps.sh) and build/reseal-fault"
