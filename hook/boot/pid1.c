@@ -384,11 +384,16 @@ reseal(const rs_bdev *root)
 	rs_root_close(&ctx.root);
 	sync();
 	if (umount(RS_NEWROOT) < 0) {
-		rs_err("unable to unmount the root for the block stage: %s", strerror(errno));
-	} else {
-		rs_plan_apply_blockdevs(&plan, &devs);
-		sync();
+		/* Still mounted: change nothing, boot as is; the journal and
+		 * the marker make the next boot try again. */
+		rs_err("unable to unmount the root for the block stage: %s; reseal postponed",
+		    strerror(errno));
+		rs_root_open(&ctx.root, RS_NEWROOT);
+		remount(0);
+		return;
 	}
+	rs_plan_apply_blockdevs(&plan, &devs);
+	sync();
 	wait_node(rootpath);
 	rs_bdev_scan(&devs);
 	for (i = 0; i < devs.n && strcmp(devs.dev[i].path, rootpath); i++)
