@@ -398,9 +398,19 @@ reseal(const rs_bdev *root)
 	rs_bdev_scan(&devs);
 	for (i = 0; i < devs.n && strcmp(devs.dev[i].path, rootpath); i++)
 		;
-	if (i == devs.n || mount_root(&devs.dev[i], 1) < 0 || rs_root_open(&ctx.root, RS_NEWROOT) < 0) {
-		/* The next boot resumes from the journal. */
-		rs_panic("unable to mount the root again after the block stage");
+	if (i == devs.n || mount_root(&devs.dev[i], 1) < 0) {
+		/* Boot what we can: read-only, files not done; the journal and the
+		 * marker make the next boot finish. */
+		if (i == devs.n || mount_root(&devs.dev[i], 0) < 0)
+			rs_panic("unable to mount the root again after the block stage");
+		rs_err("root is read-only after the block stage: file stage postponed");
+		rs_root_open(&ctx.root, RS_NEWROOT);
+		return;
+	}
+	if (rs_root_open(&ctx.root, RS_NEWROOT) < 0) {
+		rs_err("unable to open the root after the block stage: file stage postponed");
+		remount(0);
+		return;
 	}
 	/* Files: references first, then the identity ops. */
 	rs_plan_refs(&plan, &ctx.refs);
