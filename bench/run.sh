@@ -6,7 +6,7 @@ rc=0
 for b in bench/*.sh; do
 	[ "$b" = bench/run.sh ] && continue
 	echo "== $b"
-	sh "$b" || rc=1
+	bash "$b" || rc=1
 	echo
 done
 exit $rc

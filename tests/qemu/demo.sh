@@ -36,7 +36,7 @@ fp() {   # fp TYPE KEY: SHA256 fingerprint
 	[ -n "$2" ] && echo "$1 $2" | ssh-keygen -lf - 2>/dev/null | awk '{ print $2 }'
 }
 val() { grep "^$2 " "$1" | sed -n "${3:-1}p" | cut -d' ' -f2-; }
-row() { printf '%-20s %-38s %-38s %-38s\n' "$@"; }
+row() { printf '%-18s %-51s %-51s %-51s\n' "$@"; }
 echo
 row "" template clone1 clone2
 row "machine-id" "$(val "$T/template.ids" machine-id)" "$(val "$T/clone1.ids" machine-id)" "$(val "$T/clone2.ids" machine-id)"
