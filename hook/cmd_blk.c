@@ -35,23 +35,29 @@ print_fs(const rs_fsinfo *fi)
 	printf("TYPE=%s\n", fi->type);
 }
 
+/* Print a probe result r for fi, or say why there is none; returns r. */
+static int
+report_fs(int r, const rs_fsinfo *fi, const char *what)
+{
+	if (r == 0)
+		print_fs(fi);
+	else if (r == -EUCLEAN)
+		rs_warn("%s: %s signature found but invalid: %s", what, fi->type, fi->why);
+	else if (r == -EEXIST)
+		rs_warn("%s: ambivalent: %s", what, fi->why);
+	else if (r != -ENOENT)
+		rs_err("unable to read %s: %s", what, rs_strerr(r));
+	return r;
+}
+
 /* Probe and print one filesystem view; returns 0 if recognised. */
 static int
 probe_fs_print(rs_blkdev *d, const char *what)
 {
 	const struct rs_fs_format *fmt;
 	rs_fsinfo fi;
-	int r = rs_probe_fs(d, &fi, &fmt);
 
-	if (r == 0)
-		print_fs(&fi);
-	else if (r == -EUCLEAN)
-		rs_warn("%s: %s signature found but invalid: %s", what, fi.type, fi.why);
-	else if (r == -EEXIST)
-		rs_warn("%s: ambivalent: %s", what, fi.why);
-	else if (r != -ENOENT)
-		rs_err("unable to read %s: %s", what, rs_strerr(r));
-	return r;
+	return report_fs(rs_probe_fs(d, &fi, &fmt), &fi, what);
 }
 
 static int
@@ -74,7 +80,7 @@ probe_one(const char *path)
 	r = rs_probe_fs(&d, &fi, &fmt);
 	if (r != -ENOENT) {
 		printf("DEVNAME=%s\n", path);
-		r = r == 0 ? (print_fs(&fi), 0) : probe_fs_print(&d, path);
+		report_fs(r, &fi, path);
 		rs_blk_close(&d);
 		return r;
 	}
