@@ -69,6 +69,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
 	@mkdir -p $(BUILD)/fuzz
 	clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OBJ) $(TEST_LIBS)
 
+# Keep the shared objects between harness builds (make would delete them
+# as intermediates of the pattern chain).
+.SECONDARY: $(FUZZ_OBJ)
+
 fuzz-build: $(FUZZ_BIN)
 
 # Longer runs: `make fuzz FUZZ_SECONDS=3600`.  make check runs each briefly.
