@@ -349,8 +349,9 @@ commit(void)
 		rs_warn("unable to remove %s: %s", RS_MARKER_PATH, rs_strerr(r));
 }
 
-/* The reseal (DESIGN.md 3).  Root is mounted ro on entry and on return;
- * returns nothing: every failure is logged and the boot goes on. */
+/* The reseal (DESIGN.md 3).  Root is mounted ro on entry and mounted (ro
+ * or rw) on return; the caller remounts it as the command line asks.
+ * Returns nothing: every failure is logged and the boot goes on. */
 static void
 reseal(const rs_bdev *root)
 {
@@ -478,8 +479,8 @@ rs_boot_main(int argc, char **argv)
 	else
 		rs_debug("no template marker: nothing to do");
 	rs_root_close(&ctx.root);
-	if (cmdline.rw)
-		remount(1);
+	/* As the command line asks (ro by default), whatever reseal left. */
+	remount(cmdline.rw);
 	r = rs_switch_root_check(RS_NEWROOT, cmdline.init, init, sizeof init);
 	if (r < 0)
 		rs_panic("no usable init in the new root");

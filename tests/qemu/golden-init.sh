@@ -62,6 +62,7 @@ for d in $devs; do
 		ln -sfn "../../${d#/dev/}" "/dev/disk/$l/$(echo "$v" | sed 's/ /\\x20/g')"
 	done
 done
+say "root at hand-over: $(awk '$2 == "/" { split($4, o, ","); print o[1] }' /proc/mounts)"
 /usr/bin/mount -o remount,rw / || say "remount rw / failed"
 hostname -F /etc/hostname 2>/dev/null
 /usr/bin/mount -a; say "mount -a: rc=$?"

@@ -94,6 +94,8 @@ for c in c1 c2; do
 		boot_clone "$T/$c.img" "$T/$c.log1" "UUID=$ROOT_UUID"
 	ids "$T/$c.log1" >"$T/$c.ids"
 	check "$c: the boot log says it resealed" grep -aq 'reseal: info: resealed' "$T/$c.log1"
+	check "$c: the root is handed over read-only, as the command line asks" \
+		grep -aq 'golden-init: root at hand-over: ro' "$T/$c.log1"
 	check "$c: machine-id is a fresh v4 id" sh -c \
 		"grep -qE '^machine-id [0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}\$' '$T/$c.ids'"
 	check "$c: 12 identifiers printed (machine-id, 2 host keys, PTUUID, 4 UUIDs, 4 PARTUUIDs)" \
