@@ -158,8 +158,7 @@ random_uuid(unsigned char u[16])
 	if (!rng.ready && (r = rs_rng_init(&rng)) < 0)
 		return r;
 	rs_rng_bytes(&rng, u, 16);
-	u[6] = (u[6] & 0x0F) | 0x40;
-	u[8] = (u[8] & 0x3F) | 0x80;
+	rs_uuid_v4(u);
 	return 0;
 }
 
@@ -168,9 +167,6 @@ random_uuid(unsigned char u[16])
 static int
 parse_new_id(const char *arg, unsigned len, unsigned char *out)
 {
-	char hex[9];
-	size_t i, n = 0;
-
 	if (!arg || !strcmp(arg, "random")) {
 		int r;
 		do {
@@ -179,28 +175,7 @@ parse_new_id(const char *arg, unsigned len, unsigned char *out)
 		} while (len == 4 && !(out[0] | out[1] | out[2] | out[3]));
 		return 0;
 	}
-	if (len == 16)
-		return rs_uuid_parse(out, arg);
-	for (i = 0; arg[i]; i++) {
-		if (arg[i] == '-' && i == 4 && n == 4)
-			continue;
-		if (n == 8 || !strchr("0123456789abcdefABCDEF", arg[i]))
-			return -EINVAL;
-		hex[n++] = arg[i];
-	}
-	if (n != 8)
-		return -EINVAL;
-	hex[8] = 0;
-	{
-		unsigned long v = strtoul(hex, NULL, 16);
-		if (!v)
-			return -EINVAL;   /* a zero id means "none" to blkid */
-		out[0] = (unsigned char)v;
-		out[1] = (unsigned char)(v >> 8);
-		out[2] = (unsigned char)(v >> 16);
-		out[3] = (unsigned char)(v >> 24);
-	}
-	return 0;
+	return len == 16 ? rs_uuid_parse(out, arg) : rs_id4_parse(out, arg);
 }
 
 static int

@@ -50,6 +50,10 @@ int rs_op_find(const char *name);
  * number of ops that failed. */
 int rs_ops_run(rs_ctx *ctx, unsigned mask, int seal);
 
+/* A new machine-id: 32 lowercase hex digits of a v4 UUID, NUL-terminated
+ * (the format systemd writes; identity.md 3.1). */
+void rs_machine_id_draw(rs_rng *rng, char hex[33]);
+
 /* The ops, one per file in hook/ops/. */
 int rs_op_machine_id_run(rs_ctx *ctx);
 int rs_op_machine_id_seal(rs_ctx *ctx);

@@ -27,6 +27,36 @@ hexval(char c)
 }
 
 /* see blk.h */
+void
+rs_uuid_v4(unsigned char u[16])
+{
+	u[6] = (u[6] & 0x0F) | 0x40;
+	u[8] = (u[8] & 0x3F) | 0x80;
+}
+
+/* see blk.h */
+int
+rs_id4_parse(unsigned char out[4], const char *s)
+{
+	uint32_t v = 0;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] == '-' && i == 4 && n == 4)
+			continue;
+		if (n == 8 || hexval(s[i]) < 0)
+			return -EINVAL;
+		v = v << 4 | (uint32_t)hexval(s[i]);
+		n++;
+	}
+	if (n != 8 || !v)
+		return -EINVAL;
+	rs_put_le32(out, v);
+	return 0;
+}
+
+/* see blk.h */
 int
 rs_uuid_parse(unsigned char u[16], const char *s)
 {

@@ -40,15 +40,6 @@ supported_fs(const char *type)
 	return 0;
 }
 
-static void
-hex_id(char *out, const unsigned char *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-}
-
 /* A new identifier in the text form of old's kind. */
 static void
 new_id(rs_rng *rng, const char *type, int vfat_or_mbr, char *out)
@@ -62,11 +53,10 @@ new_id(rs_rng *rng, const char *type, int vfat_or_mbr, char *out)
 		if (!strcmp(type, "vfat"))
 			sprintf(out, "%02X%02X-%02X%02X", u[0], u[1], u[2], u[3]);
 		else
-			hex_id(out, u, 4);
+			sprintf(out, "%02x%02x%02x%02x", u[0], u[1], u[2], u[3]);
 		return;
 	}
-	u[6] = (u[6] & 0x0F) | 0x40;
-	u[8] = (u[8] & 0x3F) | 0x80;
+	rs_uuid_v4(u);
 	rs_uuid_fmt(out, u);
 }
 
@@ -159,14 +149,10 @@ plan_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_root *r, rs_rn
 {
 	static char fstab[16384];
 	size_t len = 0, pos = 0;
-	unsigned char mid[16];
 	int i;
 
 	memset(p, 0, sizeof *p);
-	rs_rng_bytes(rng, mid, sizeof mid);
-	mid[6] = (mid[6] & 0x0F) | 0x40;
-	mid[8] = (mid[8] & 0x3F) | 0x80;
-	hex_id(p->machine_id, mid, 16);
+	rs_machine_id_draw(rng, p->machine_id);
 	if (rs_root_read(r, "/etc/fstab", fstab, sizeof fstab - 1, &len) < 0)
 		len = 0;
 	fstab[len] = 0;
@@ -194,24 +180,11 @@ plan_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_root *r, rs_rn
 	return 0;
 }
 
-static void
+/* Text id of a plan item to the bytes set_uuid wants. */
+static int
 parse_id(const char *text, int four, unsigned char *out)
 {
-	if (!four) {
-		rs_uuid_parse(out, text);
-		return;
-	}
-	{
-		unsigned v = 0;
-		size_t i;
-		for (i = 0; text[i]; i++)
-			if (text[i] != '-')
-				v = v << 4 | (unsigned)(text[i] <= '9' ? text[i] - '0' : (text[i] | 32) - 'a' + 10);
-		out[0] = (unsigned char)v;
-		out[1] = (unsigned char)(v >> 8);
-		out[2] = (unsigned char)(v >> 16);
-		out[3] = (unsigned char)(v >> 24);
-	}
+	return four ? rs_id4_parse(out, text) : rs_uuid_parse(out, text);
 }
 
 static void
@@ -237,8 +210,9 @@ apply_fs(rs_plan_item *it, const rs_bdevs *l)
 		if (r == 0) {
 			r = rs_probe_fs(&d, &fi, &fmt);
 			if (r == 0) {
-				parse_id(it->new, !strcmp(fi.type, "vfat"), u);
-				r = fmt->set_uuid(&d, u);
+				r = parse_id(it->new, !strcmp(fi.type, "vfat"), u);
+				if (r == 0)
+					r = fmt->set_uuid(&d, u);
 			}
 			rs_blk_close(&d);
 		}
@@ -286,7 +260,12 @@ apply_table(rs_plan *p, int ti, const rs_bdevs *l)
 	}
 	want = pt;
 	if (!strcasecmp(pt.uuid_str, t->old)) {
-		parse_id(t->new, pt.uuid_len == 4, want.uuid);
+		if (parse_id(t->new, pt.uuid_len == 4, want.uuid) < 0) {
+			rs_err("partition table %s: bad new id %s in the journal", t->old, t->new);
+			t->state = -1;
+			rs_blk_close(&d);
+			return;
+		}
 		changes++;
 	}
 	for (i = 0; i < p->n; i++) {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "blk.h"
 #include "log.h"
 #include "ops.h"
 
@@ -68,13 +69,26 @@ write_literal(rs_ctx *ctx, enum rs_mid_mode mode)
 }
 
 /* see ops.h */
+void
+rs_machine_id_draw(rs_rng *rng, char hex[33])
+{
+	unsigned char id[16];
+	int i;
+
+	rs_rng_bytes(rng, id, sizeof id);
+	rs_uuid_v4(id);
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	rs_wipe(id, sizeof id);
+}
+
+/* see ops.h */
 int
 rs_op_machine_id_run(rs_ctx *ctx)
 {
-	unsigned char id[16];
 	char old[33], line[34];
 	rs_rng *rng;
-	int i, r;
+	int r;
 
 	read_id(ctx, old);
 	if (ctx->cfg.machine_id != RS_MID_GENERATE) {
@@ -91,12 +105,7 @@ rs_op_machine_id_run(rs_ctx *ctx)
 			rng = rs_do_rng(ctx);
 			if (!rng)
 				return -EIO;
-			/* RFC 4122 version 4, exactly as systemd makes new IDs. */
-			rs_rng_bytes(rng, id, sizeof id);
-			id[6] = (id[6] & 0x0F) | 0x40;
-			id[8] = (id[8] & 0x3F) | 0x80;
-			for (i = 0; i < 16; i++)
-				snprintf(line + 2 * i, 3, "%02x", id[i]);
+			rs_machine_id_draw(rng, line);
 		}
 		line[32] = '\n';
 		line[33] = 0;
