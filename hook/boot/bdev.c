@@ -77,11 +77,10 @@ skip_name(const char *n)
 	return 0;
 }
 
+/* The filesystem on b, if any. */
 static void
 probe_dev(rs_bdev *b)
 {
-	static rs_ptable pt;
-	int (*set)(rs_blkdev *, const rs_ptable *);
 	const struct rs_fs_format *fmt;
 	rs_blkdev d;
 
@@ -89,17 +88,15 @@ probe_dev(rs_bdev *b)
 		return;
 	b->size = d.size;
 	b->fs_ok = rs_probe_fs(&d, &b->fs, &fmt) == 0;
-	if (!b->fs_ok && !b->partn && rs_probe_table(&d, &pt, &set) == 0) {
-		b->pt_ok = 1;
-		snprintf(b->pttype, sizeof b->pttype, "%s", pt.type);
-		snprintf(b->ptuuid, sizeof b->ptuuid, "%s", pt.uuid_str);
-	}
 	rs_blk_close(&d);
 }
 
-/* PARTUUID and PARTLABEL of partitions come from their disk's table. */
+/* The partition table of every whole disk without a filesystem, read once:
+ * it gives the disk its PTUUID and its partitions PARTUUID, PARTLABEL and
+ * type (partitions can come before their disk in readdir order, so this
+ * runs after the whole list is known). */
 static void
-fill_parts(rs_bdevs *l)
+probe_tables(rs_bdevs *l)
 {
 	static rs_ptable pt;
 	int (*set)(rs_blkdev *, const rs_ptable *);
@@ -107,24 +104,31 @@ fill_parts(rs_bdevs *l)
 	unsigned k;
 
 	for (i = 0; i < l->n; i++) {
+		rs_bdev *disk = &l->dev[i];
 		rs_blkdev d;
-		if (!l->dev[i].pt_ok || rs_blk_open(&d, l->dev[i].path, 0) < 0)
+		int r;
+
+		if (disk->partn || disk->fs_ok || rs_blk_open(&d, disk->path, 0) < 0)
 			continue;
-		if (rs_probe_table(&d, &pt, &set) == 0) {
-			for (j = 0; j < l->n; j++) {
-				rs_bdev *p = &l->dev[j];
-				if (!p->partn || strcmp(p->disk, l->dev[i].name))
+		r = rs_probe_table(&d, &pt, &set);
+		rs_blk_close(&d);
+		if (r < 0)
+			continue;
+		disk->pt_ok = 1;
+		snprintf(disk->pttype, sizeof disk->pttype, "%s", pt.type);
+		snprintf(disk->ptuuid, sizeof disk->ptuuid, "%s", pt.uuid_str);
+		for (j = 0; j < l->n; j++) {
+			rs_bdev *p = &l->dev[j];
+			if (!p->partn || strcmp(p->disk, disk->name))
+				continue;
+			for (k = 0; k < pt.n; k++) {
+				if (pt.part[k].number != p->partn)
 					continue;
-				for (k = 0; k < pt.n; k++) {
-					if (pt.part[k].number != p->partn)
-						continue;
-					snprintf(p->partuuid, sizeof p->partuuid, "%s", pt.part[k].uuid_str);
-					snprintf(p->partlabel, sizeof p->partlabel, "%s", pt.part[k].label);
-					memcpy(p->type_guid, pt.part[k].type_guid, 16);
-				}
+				snprintf(p->partuuid, sizeof p->partuuid, "%s", pt.part[k].uuid_str);
+				snprintf(p->partlabel, sizeof p->partlabel, "%s", pt.part[k].label);
+				memcpy(p->type_guid, pt.part[k].type_guid, 16);
 			}
 		}
-		rs_blk_close(&d);
 	}
 }
 
@@ -161,7 +165,7 @@ rs_bdev_scan(rs_bdevs *l)
 		l->n++;
 	}
 	closedir(dir);
-	fill_parts(l);
+	probe_tables(l);
 	return 0;
 }
 
