@@ -1,7 +1,7 @@
 /* ed25519.h: Ed25519 public-key derivation (RFC 8032 section 5.1.5).
  *
  * Our own constant-time GF(2^255-19) and twisted-Edwards arithmetic (BearSSL
- * has X25519 only, which loses the sign of x: keys-and-entropy.md 4.4).
+ * has X25519 only, which loses the sign of x: docs/keys.md §4.4).
  * Only key generation is provided: reseal never signs. */
 #ifndef RS_ED25519_H
 #define RS_ED25519_H

@@ -1,4 +1,4 @@
-/* rng.c: see rng.h.  Seed procedure: keys-and-entropy.md section 7.4. */
+/* rng.c: see rng.h.  Seed procedure: docs/keys.md §7.4. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +11,7 @@
 
 #include <bearssl.h>
 
+#include "io.h"
 #include "log.h"
 #include "rng.h"
 
@@ -28,25 +29,6 @@ rs_wipe(void *p, size_t len)
 	 * assume the zeros are observed and cannot drop the memset as a dead
 	 * store (the same trick as the kernel's memzero_explicit). */
 	__asm__ __volatile__("" : : "r"(p) : "memory");
-}
-
-/* Read exactly len bytes from fd.  Returns 0, -EIO at end of file, or -errno. */
-static int
-read_full(int fd, unsigned char *buf, size_t len)
-{
-	while (len) {
-		ssize_t r = read(fd, buf, len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			return -EIO;
-		buf += r;
-		len -= (size_t)r;
-	}
-	return 0;
 }
 
 /* Kernels older than 3.17 have no getrandom().  /dev/random becomes readable
@@ -78,7 +60,7 @@ random_wait_legacy(unsigned char *buf, size_t len)
 	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	r = read_full(fd, buf, len);
+	r = rs_read_full(fd, buf, len);
 	close(fd);
 	return r;
 }
@@ -174,19 +156,13 @@ cpu_rng(unsigned char *buf, size_t cap)
 static void
 mix_file(rs_rng *rng, const char *path)
 {
-	unsigned char buf[RS_RNG_FILE_MAX];
-	ssize_t r;
-	int fd;
+	char buf[RS_RNG_FILE_MAX + 1];   /* + rs_read_file's NUL */
+	size_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return;
-	do
-		r = read(fd, buf, sizeof buf);
-	while (r < 0 && errno == EINTR);
-	close(fd);
-	if (r > 0)
-		br_hmac_drbg_update(&rng->drbg, buf, (size_t)r);
+	/* A longer file (-EFBIG) still gives its first RS_RNG_FILE_MAX bytes. */
+	(void)rs_read_file(path, buf, sizeof buf, &n);
+	if (n)
+		br_hmac_drbg_update(&rng->drbg, buf, n);
 }
 
 /* Every interface's MAC address (where sysfs is mounted). */

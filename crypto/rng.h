@@ -5,7 +5,7 @@
  * and blocks; never GRND_INSECURE; never BearSSL's system seeder), seeds a
  * BearSSL HMAC-DRBG over SHA-512 with 64 bytes, then mixes in non-secret
  * per-clone inputs (boot_id, clocks, pid, DMI product UUID, CPU RNG) that only
- * make clones diverge (keys-and-entropy.md section 7.4).  The seed buffer is
+ * make clones diverge (docs/keys.md §7.4).  The seed buffer is
  * wiped before return. */
 #ifndef RS_RNG_H
 #define RS_RNG_H

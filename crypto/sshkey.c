@@ -1,4 +1,4 @@
-/* sshkey.c: see sshkey.h.  Byte formats: keys-and-entropy.md sections 2-3. */
+/* sshkey.c: see sshkey.h.  Byte formats: docs/keys.md §2, §3. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -238,7 +238,7 @@ put_public_blob(struct sink *s, const rs_sshkey *key)
 }
 
 /* The key fields of the private section, between the check-ints and the
- * comment (keys-and-entropy.md 2.2, 2.7, 2.8). */
+ * comment (docs/keys.md §2.2, §2.7, §2.8). */
 static void
 put_private_fields(struct sink *s, const rs_sshkey *key)
 {

@@ -1,7 +1,7 @@
 /* sshkey.h: SSH host keys, generated from rs_rng and encoded byte-compatibly
  * with ssh-keygen (openssh-key-v1, unencrypted) and dropbear.
  *
- * Formats: keys-and-entropy.md sections 2 (OpenSSH) and 3 (dropbear).
+ * Formats: docs/keys.md §2 (OpenSSH) and §3 (dropbear).
  * Every buffer holding secrets is the caller's rs_sshkey; rs_sshkey_wipe()
  * clears it.  Encoders write into caller buffers and never allocate. */
 #ifndef RS_SSHKEY_H
@@ -48,7 +48,7 @@ int rs_keytype_parse(const char *name);
 /* Generate a key of type t from rng (which must be ready).
  * Returns 0, or -EINVAL (rng not ready, unknown type), -ENOTSUP or -EIO
  * (BearSSL refused); key is wiped on failure.  RSA takes about 1.5 s on
- * average, with a tail beyond 6 s (keys-and-entropy.md section 8).
+ * average, with a tail beyond 6 s (docs/keys.md §8).
  * The RSA fields point into key itself: do not copy an rs_sshkey. */
 int rs_sshkey_generate(rs_sshkey *key, enum rs_keytype t, rs_rng *rng);
 

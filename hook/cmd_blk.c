@@ -1,4 +1,4 @@
-/* cmd_blk.c: `reseal probe` and `reseal setuuid` (issue 3). */
+/* cmd_blk.c: `reseal probe` and `reseal setuuid` (docs/formats.md). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -135,14 +135,14 @@ rs_cmd_probe(int argc, char **argv)
 
 	if (argc < 2) {
 		rs_err("usage: reseal probe DEV|IMAGE...");
-		return 100;
+		return RS_EXIT_REFUSED;
 	}
 	for (i = 1; i < argc; i++) {
 		int r = probe_one(argv[i]);
 		if (i + 1 < argc)
 			printf("\n");
 		if (r < 0 && rc == 0)
-			rc = (r == -ENOENT || r == -EUCLEAN || r == -EEXIST) ? 100 : 111;
+			rc = rs_exit_code(r);
 	}
 	return rc;
 }
@@ -179,17 +179,6 @@ parse_new_id(const char *arg, unsigned len, unsigned char *out)
 }
 
 static int
-exit_code(int r)
-{
-	if (r == 0)
-		return 0;
-	if (r == -ECANCELED || r == -EUCLEAN || r == -ENOENT || r == -EEXIST || r == -EBUSY ||
-	    r == -EINVAL || r == -ENOTBLK)
-		return 100;
-	return 111;
-}
-
-static int
 set_fs(rs_blkdev *d, const char *what, const char *arg)
 {
 	const struct rs_fs_format *fmt;
@@ -218,10 +207,12 @@ set_fs(rs_blkdev *d, const char *what, const char *arg)
 			rs_err("unable to change the UUID of %s: %s", what, rs_strerr(r));
 		return r;
 	}
+	/* Written: whatever went wrong now is a system failure (-EIO), not
+	 * a refusal. */
 	r = rs_probe_fs(d, &after, &fmt);
 	if (r < 0 || memcmp(after.uuid, u, fi.uuid_len)) {
 		rs_err("%s: re-read after the change does not show the new UUID", what);
-		return r < 0 ? r : -EIO;
+		return -EIO;
 	}
 	printf("%s: %s UUID %s -> %s (%llu bytes written)\n", what, fi.type, fi.uuid_str,
 	    after.uuid_str, (unsigned long long)d->bytes_written);
@@ -274,7 +265,7 @@ set_table(rs_blkdev *d, const char *path, const char *arg, int only_part)
 	r = rs_probe_table(d, &after, &set);
 	if (r < 0 || memcmp(after.uuid, want.uuid, pt.uuid_len)) {
 		rs_err("%s: re-read after the change does not show the new identifiers", path);
-		return r < 0 ? r : -EIO;
+		return -EIO;   /* written: a system failure, as in set_fs */
 	}
 	printf("%s: PTUUID %s -> %s\n", path, pt.uuid_str, after.uuid_str);
 	for (i = 0; i < after.n; i++)
@@ -317,7 +308,7 @@ rs_cmd_setuuid(int argc, char **argv)
 	r = rs_blk_open(&d, path, 1);
 	if (r < 0) {
 		rs_err("unable to open %s for writing: %s", path, rs_strerr(r));
-		return exit_code(r);
+		return rs_exit_code(r);
 	}
 	if (partuuid) {
 		r = set_table(&d, path, arg, partuuid);
@@ -352,8 +343,8 @@ rs_cmd_setuuid(int argc, char **argv)
 		}
 	}
 	rs_blk_close(&d);
-	return exit_code(r);
+	return rs_exit_code(r);
 usage:
 	rs_err("usage: reseal setuuid DEV|IMAGE [--part N | --partuuid N] [UUID|random]");
-	return 100;
+	return RS_EXIT_REFUSED;
 }

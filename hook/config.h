@@ -1,9 +1,9 @@
 /* config.h: /etc/reseal/reseal.conf, the image's own settings.
  *
- * Format (docs/reseal.conf.5.md): `key = value` lines grouped under
- * `[section]` headers, `#` comments, blank lines.  The parser is strict: an
- * unknown section, key or value is an error naming file:line, so a typo can
- * never silently change what a clone gets. */
+ * Format (reseal.conf(5), docs/reseal.conf.5.scd): `key = value` lines
+ * grouped under `[section]` headers, `#` comments, blank lines.  The parser
+ * is strict: an unknown section, key or value is an error naming file:line,
+ * so a typo can never silently change what a clone gets. */
 #ifndef RS_CONFIG_H
 #define RS_CONFIG_H
 
@@ -12,7 +12,7 @@
 #define RS_CONF_PATH      "/etc/reseal/reseal.conf"
 #define RS_MARKER_PATH    "/etc/reseal/template"
 #define RS_STATUS_PATH    "/etc/reseal/status"
-#define RS_JOURNAL_PATH   "/etc/reseal/journal"   /* boot-time plan (DESIGN 3) */
+#define RS_JOURNAL_PATH   "/etc/reseal/journal"   /* boot-time plan (docs/boot.md §11) */
 #define RS_CONF_MAX       16384   /* bytes; a larger file is refused */
 #define RS_MAX_REMOVE     32      /* [remove] path = lines */
 #define RS_PATH_MAX       256

@@ -1,4 +1,4 @@
-/* fault.h: power-cut injection for the boot tests (issue 4, item 3).
+/* fault.h: power-cut injection for the boot tests (tests/qemu/t-powercut.sh).
  *
  * Every write to persistent storage calls rs_fault_point() first.  In the
  * test-only build (-DRESEAL_FAULT, build/reseal-fault) the kernel command

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 
 int rs_log_level = RS_INFO;
@@ -54,11 +55,13 @@ rs_log(int level, const char *fmt, ...)
 	if ((size_t)n > sizeof buf - 2)
 		n = (int)sizeof buf - 2;
 	buf[n++] = '\n';
-	/* One write per message: one kmsg record, no interleaved lines.
-	 * kmsg records stay under ~900 bytes (initramfs.md 6). */
+	/* One write per message: one kmsg record, no interleaved lines
+	 * (so never a loop here: each write(2) to /dev/kmsg is a record).
+	 * kmsg records stay under ~900 bytes (docs/boot.md §6).  stderr
+	 * takes the rest of a message a short write left. */
 	if (kmsg_fd >= 0 && write(kmsg_fd, buf, (size_t)n > 900 ? 900 : (size_t)n) >= 0)
 		return;
-	(void)!write(2, buf, (size_t)n);
+	(void)rs_write_full(2, buf, (size_t)n);
 }
 
 /* see log.h */

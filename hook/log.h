@@ -1,9 +1,9 @@
 /* log.h: reseal's one logging sink.
  *
- * Messages have one shape (style.md section 4):
+ * Messages have one shape (docs/style.md §3):
  *     reseal: <level>: <text>
- * On a terminal or in hook mode they go to stderr; in boot mode (issue 4)
- * the sink is /dev/kmsg with a <N> priority prefix.  Never pass secrets. */
+ * On a terminal or in hook mode they go to stderr; as PID 1 (docs/boot.md
+ * §6) the sink is /dev/kmsg with a <N> priority prefix.  Never pass secrets. */
 #ifndef RS_LOG_H
 #define RS_LOG_H
 

@@ -1,6 +1,6 @@
-/* main.c: the reseal command line.  Boot mode (pid 1) arrives with issue 4.
+/* main.c: the reseal command line (as PID 1: boot/pid1.c, docs/boot.md).
  *
- * Exit codes (fixed, README "Exit codes"):
+ * Exit codes (fixed, README "Exit codes"; cmds.h, the errno map in exit.c):
  *   0    done, or nothing to do
  *   100  usage error or refused input (reason logged; nothing written)
  *   111  system failure (an I/O or syscall error; reason logged) */
@@ -22,10 +22,6 @@
 #ifndef RESEAL_VERSION
 #define RESEAL_VERSION "unknown"
 #endif
-
-#define EXIT_OK      0
-#define EXIT_REFUSED 100
-#define EXIT_SYSTEM  111
 
 static const char usage_text[] =
 "usage: reseal run    --root DIR [--dry-run] [--force] [--only OPS] [--skip OPS]\n"
@@ -106,7 +102,7 @@ parse_args(int argc, char **argv, struct args *a)
 				return -EINVAL;
 			a->have_skip = 1;
 			break;
-		case 'h': usage(stdout); exit(EXIT_OK);
+		case 'h': usage(stdout); exit(RS_EXIT_OK);
 		default: return -EINVAL;
 		}
 	}
@@ -115,13 +111,6 @@ parse_args(int argc, char **argv, struct args *a)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static int
-exit_for(int neg_errno)
-{
-	return neg_errno == -EINVAL || neg_errno == -ENOENT || neg_errno == -ENOTDIR
-	    ? EXIT_REFUSED : EXIT_SYSTEM;
 }
 
 /* Open the root and read its config.  Returns 0 or an exit code. */
@@ -134,23 +123,23 @@ open_target(rs_ctx *ctx, const struct args *a)
 
 	if (!a->root) {
 		rs_err("--root DIR is required");
-		return EXIT_REFUSED;
+		return RS_EXIT_REFUSED;
 	}
 	rs_config_defaults(&ctx->cfg);
 	r = rs_root_open(&ctx->root, a->root);
 	if (r < 0) {
 		rs_err("unable to open root %s: %s", a->root, rs_strerr(r));
-		return exit_for(r);
+		return rs_exit_code(r);
 	}
 	r = rs_root_read(&ctx->root, RS_CONF_PATH, conf, sizeof conf, &len);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0) {
 		rs_err("unable to read %s%s: %s", a->root, RS_CONF_PATH, rs_strerr(r));
-		return r == -EFBIG ? EXIT_REFUSED : EXIT_SYSTEM;
+		return rs_exit_code(r);
 	}
 	if (rs_config_parse(&ctx->cfg, conf, len, RS_CONF_PATH) < 0)
-		return EXIT_REFUSED;
+		return RS_EXIT_REFUSED;
 	return 0;
 }
 
@@ -172,7 +161,7 @@ cmd_run(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a) < 0) {
 		usage(stderr);
-		return EXIT_REFUSED;
+		return RS_EXIT_REFUSED;
 	}
 	r = open_target(&ctx, &a);
 	if (r)
@@ -181,11 +170,11 @@ cmd_run(int argc, char **argv)
 	r = rs_exists(&ctx, RS_MARKER_PATH);
 	if (r < 0) {
 		rs_err("unable to check the marker %s: %s", RS_MARKER_PATH, rs_strerr(r));
-		return EXIT_SYSTEM;
+		return rs_exit_code(r);
 	}
 	if (!r && !a.force) {
 		rs_info("no template marker %s in %s: nothing to do", RS_MARKER_PATH, a.root);
-		return EXIT_OK;
+		return RS_EXIT_OK;
 	}
 	subset = a.have_only || a.have_skip;
 	failed = rs_ops_run(&ctx, op_mask(&ctx, &a), 0);
@@ -193,26 +182,26 @@ cmd_run(int argc, char **argv)
 	if (a.dry_run) {
 		printf("dry run: %d change%s planned, nothing written\n", ctx.changes,
 		    ctx.changes == 1 ? "" : "s");
-		return failed ? EXIT_SYSTEM : EXIT_OK;
+		return failed ? RS_EXIT_SYSTEM : RS_EXIT_OK;
 	}
 	if (rs_status_write(&ctx, failed ? "run (incomplete)" : "run") < 0)
 		failed++;
 	if (failed) {
 		rs_err("%d operation%s failed; marker kept, the next run retries", failed,
 		    failed == 1 ? "" : "s");
-		return EXIT_SYSTEM;
+		return RS_EXIT_SYSTEM;
 	}
 	if (subset) {
 		rs_info("--only/--skip ran a subset of the operations; marker kept");
-		return EXIT_OK;
+		return RS_EXIT_OK;
 	}
 	r = rs_root_unlink(&ctx.root, RS_MARKER_PATH);
 	if (r < 0 && r != -ENOENT) {
 		rs_err("unable to remove the marker %s: %s", RS_MARKER_PATH, rs_strerr(r));
-		return EXIT_SYSTEM;
+		return RS_EXIT_SYSTEM;
 	}
 	rs_info("resealed %s: %d change%s", a.root, ctx.changes, ctx.changes == 1 ? "" : "s");
-	return EXIT_OK;
+	return RS_EXIT_OK;
 }
 
 static int
@@ -226,7 +215,7 @@ cmd_seal(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a) < 0 || a.force) {
 		usage(stderr);
-		return EXIT_REFUSED;
+		return RS_EXIT_REFUSED;
 	}
 	r = open_target(&ctx, &a);
 	if (r)
@@ -241,7 +230,7 @@ cmd_seal(int argc, char **argv)
 		failed = rs_do_remove(&ctx, RS_JOURNAL_PATH, 0) < 0;
 	if (failed) {
 		rs_err("%d operation%s failed; no marker written", failed, failed == 1 ? "" : "s");
-		return EXIT_SYSTEM;
+		return RS_EXIT_SYSTEM;
 	}
 	if (!a.dry_run)
 		r = rs_root_mkdir_p(&ctx.root, "/etc/reseal", 0755);
@@ -249,14 +238,14 @@ cmd_seal(int argc, char **argv)
 		r = rs_do_write(&ctx, RS_MARKER_PATH, marker, sizeof marker - 1, 0644, 0, 0, 0,
 		    "template marker");
 	if (r < 0)
-		return EXIT_SYSTEM;
+		return RS_EXIT_SYSTEM;
 	if (a.dry_run)
 		printf("dry run: %d change%s planned, nothing written\n", ctx.changes,
 		    ctx.changes == 1 ? "" : "s");
 	else
 		rs_info("sealed %s: %d change%s; clones will be resealed", a.root, ctx.changes,
 		    ctx.changes == 1 ? "" : "s");
-	return EXIT_OK;
+	return RS_EXIT_OK;
 }
 
 /* reseal references --root DIR [--dry-run] OLD=NEW... */
@@ -273,11 +262,11 @@ cmd_references(int argc, char **argv)
 			i++;
 	if (i >= argc) {
 		rs_err("usage: reseal references --root DIR [--dry-run] OLD=NEW...");
-		return EXIT_REFUSED;
+		return RS_EXIT_REFUSED;
 	}
 	if (parse_args(i, argv, &a) < 0 || a.force || a.have_only || a.have_skip) {
 		usage(stderr);
-		return EXIT_REFUSED;
+		return RS_EXIT_REFUSED;
 	}
 	r = open_target(&ctx, &a);
 	if (r)
@@ -288,7 +277,7 @@ cmd_references(int argc, char **argv)
 		const char *eq = strchr(argv[i], '=');
 		if (!eq || (size_t)(eq - argv[i]) >= sizeof old) {
 			rs_err("expected OLD=NEW, got '%s'", argv[i]);
-			return EXIT_REFUSED;
+			return RS_EXIT_REFUSED;
 		}
 		memcpy(old, argv[i], (size_t)(eq - argv[i]));
 		old[eq - argv[i]] = 0;
@@ -296,18 +285,18 @@ cmd_references(int argc, char **argv)
 		if (r < 0) {
 			rs_err("'%s': both sides must be UUIDs, vfat serials (XXXX-XXXX) or "
 			    "8-hex MBR disk ids", argv[i]);
-			return EXIT_REFUSED;
+			return RS_EXIT_REFUSED;
 		}
 	}
 	r = rs_op_references_run(&ctx);
 	if (r < 0)
-		return EXIT_SYSTEM;
+		return RS_EXIT_SYSTEM;
 	if (a.dry_run)
 		printf("dry run: %d change%s planned, nothing written\n", ctx.changes,
 		    ctx.changes == 1 ? "" : "s");
 	else
 		rs_info("%d file%s updated", ctx.changes, ctx.changes == 1 ? "" : "s");
-	return EXIT_OK;
+	return RS_EXIT_OK;
 }
 
 static int
@@ -322,14 +311,14 @@ cmd_status(int argc, char **argv)
 
 	if (parse_args(argc, argv, &a) < 0 || a.dry_run || a.force || a.have_only || a.have_skip) {
 		usage(stderr);
-		return EXIT_REFUSED;
+		return RS_EXIT_REFUSED;
 	}
 	if (!a.root)
 		a.root = "/";
 	r = rs_root_open(&root, a.root);
 	if (r < 0) {
 		rs_err("unable to open root %s: %s", a.root, rs_strerr(r));
-		return exit_for(r);
+		return rs_exit_code(r);
 	}
 	printf("template marker: %s\n",
 	    rs_root_lstat(&root, RS_MARKER_PATH, &st) == 0 ? "present (clones will be resealed)"
@@ -337,14 +326,14 @@ cmd_status(int argc, char **argv)
 	r = rs_root_read(&root, RS_STATUS_PATH, text, sizeof text - 1, &len);
 	if (r == -ENOENT) {
 		printf("no reseal run recorded in %s\n", a.root);
-		return EXIT_OK;
+		return RS_EXIT_OK;
 	}
 	if (r < 0) {
 		rs_err("unable to read %s: %s", RS_STATUS_PATH, rs_strerr(r));
-		return EXIT_SYSTEM;
+		return rs_exit_code(r);
 	}
 	fwrite(text, 1, len, stdout);
-	return EXIT_OK;
+	return RS_EXIT_OK;
 }
 
 int
@@ -360,15 +349,15 @@ main(int argc, char **argv)
 		rs_log_level = RS_DEBUG;
 	if (!cmd) {
 		usage(stderr);
-		return EXIT_REFUSED;
+		return RS_EXIT_REFUSED;
 	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);
-		return EXIT_OK;
+		return RS_EXIT_OK;
 	}
 	if (!strcmp(cmd, "--version")) {
 		printf("reseal %s\n", RESEAL_VERSION);
-		return EXIT_OK;
+		return RS_EXIT_OK;
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
@@ -384,5 +373,5 @@ main(int argc, char **argv)
 		return rs_cmd_setuuid(argc - 1, argv + 1);
 	rs_err("unknown command '%s'", cmd);
 	usage(stderr);
-	return EXIT_REFUSED;
+	return RS_EXIT_REFUSED;
 }

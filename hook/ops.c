@@ -10,7 +10,7 @@
 #include "log.h"
 #include "ops.h"
 
-/* Order matters (identity.md section 8): identity files first, host keys
+/* Order matters (docs/operations.md §8): identity files first, host keys
  * last so they pick up the new hostname and a slow RSA draw delays nothing. */
 const rs_op rs_ops[] = {
 	{ "references", "rewrite fstab/crypttab/bootloader lines naming changed UUIDs",

@@ -1,4 +1,4 @@
-/* ops.h: the identity operations on a mounted root (DESIGN.md section 5).
+/* ops.h: the identity operations on a mounted root (docs/operations.md §2).
  *
  * Each operation is one file in hook/ops/ and one row of rs_ops[].  An op's
  * run() resets the identity item in a clone; its seal() strips it from a
@@ -51,7 +51,7 @@ int rs_op_find(const char *name);
 int rs_ops_run(rs_ctx *ctx, unsigned mask, int seal);
 
 /* A new machine-id: 32 lowercase hex digits of a v4 UUID, NUL-terminated
- * (the format systemd writes; identity.md 3.1). */
+ * (the format systemd writes; docs/operations.md §3.1). */
 void rs_machine_id_draw(rs_rng *rng, char hex[33]);
 
 /* The ops, one per file in hook/ops/. */

@@ -1,5 +1,5 @@
 /* refs.h: rewriting textual references to changed identifiers
- * (blockdev-uuids.md section 10).
+ * (docs/formats.md §10).
  *
  * A pair maps one old identifier to its new value, in one of three forms:
  *   RS_REF_UUID     36-character UUID/GUID (filesystem UUID, GPT PARTUUID,

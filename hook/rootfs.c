@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "io.h"
 #include "rootfs.h"
 #include "sys.h"
 
@@ -458,29 +459,12 @@ rs_root_stat(const rs_root *r, const char *path, struct stat *st)
 	return stat_in_root(r, path, st, 0);
 }
 
-static int
-read_some(int fd, void *buf, size_t len, size_t *got)
-{
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, buf, len);
-		if (n >= 0)
-			break;
-		if (errno != EINTR)
-			return -errno;
-	}
-	*got = (size_t)n;
-	return 0;
-}
-
 /* see rootfs.h */
 int
 rs_root_read(const rs_root *r, const char *path, void *buf, size_t cap, size_t *len)
 {
 	struct stat st, st2;
-	unsigned char extra;
-	size_t got = 0, n = 0;
+	size_t got = 0;
 	int fd, rc;
 
 	*len = 0;
@@ -506,22 +490,14 @@ rs_root_read(const rs_root *r, const char *path, void *buf, size_t cap, size_t *
 		rc = -errno;
 	else if (!S_ISREG(st2.st_mode))
 		rc = -EINVAL;
-	while (!rc && got < cap) {
-		rc = read_some(fd, (unsigned char *)buf + got, cap - got, &n);
-		if (rc < 0 || n == 0)
-			break;
-		got += n;
-	}
-	/* Filled to the brim: the file may have grown since fstat. */
-	if (!rc && got == cap) {
-		rc = read_some(fd, &extra, 1, &n);
-		if (!rc && n) {
-			*len = (uintmax_t)st2.st_size > cap ? (size_t)st2.st_size : cap + 1;
-			xclose(fd);
-			return -EFBIG;
-		}
-	}
+	/* -EFBIG here: the file has grown since the first stat. */
+	if (!rc)
+		rc = rs_read_upto(fd, buf, cap, &got);
 	xclose(fd);
+	if (rc == -EFBIG) {
+		*len = (uintmax_t)st2.st_size > cap ? (size_t)st2.st_size : cap + 1;
+		return rc;
+	}
 	if (rc < 0)
 		return rc;
 	*len = got;
@@ -618,27 +594,6 @@ create_temp(int dfd, const char *name, char tmp[NAME_MAX + 1])
 	return -EEXIST;
 }
 
-static int
-write_full(int fd, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 #define MSDOS_MAGIC_ 0x4d44
 
 /* FAT has no atomic rename: a power cut between the directory update and
@@ -664,7 +619,7 @@ fat_overwrite(int dfd, const char *name, const void *data, size_t len, int flags
 	fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	rc = write_full(fd, data, len);
+	rc = rs_write_full(fd, data, len);
 	if (!rc && !(flags & RS_W_NOSYNC))
 		rc = xfsync(fd);
 	if (close(fd) < 0 && !rc && errno != EINTR)
@@ -711,7 +666,7 @@ rs_root_write_atomic(const rs_root *r, const char *path, const void *data,
 		xclose(dfd);
 		return fd;
 	}
-	rc = write_full(fd, data, len);
+	rc = rs_write_full(fd, data, len);
 	if (!rc && fchown(fd, uid, gid) < 0)
 		rc = -errno;
 	/* Only now: chown clears the set-user-ID and set-group-ID bits. */

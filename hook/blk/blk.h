@@ -1,7 +1,7 @@
 /* blk.h: block devices and image files, and what the format modules share.
  *
  * One file per on-disk format in hook/blk/ (ext4.c, xfs.c, btrfs.c, vfat.c,
- * swap.c, gpt.c, mbr.c), each citing ../shared/specs/blockdev-uuids.md.
+ * swap.c, gpt.c, mbr.c), each citing docs/formats.md.
  * Every format module offers the same two calls:
  *
  *     int rs_<fmt>_probe(rs_blkdev *d, rs_fsinfo *fi);
@@ -14,7 +14,7 @@
  *
  * d may be a window onto a partition of a larger device or image
  * (rs_blk_window): offsets are relative to its start and d->size is the
- * partition's size.  The safety protocol of spec section 0.2
+ * partition's size.  The safety protocol of docs/formats.md §0.2
  * applies to every writer: verify every checksum first, refuse anything not
  * fully understood, write backups before primaries, fsync, re-read, verify. */
 #ifndef RS_BLK_H
@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+
+#include "uuid.h"   /* rs_uuid_fmt and the parsers, for every format */
 
 /* Block ioctls from <linux/fs.h>, which musl-gcc cannot include (no kernel
  * headers in its -nostdinc path).  Values are the kernel ABI. */
@@ -56,6 +58,50 @@ int rs_blk_window(const rs_blkdev *d, uint64_t start, uint64_t size, rs_blkdev *
 int rs_blk_read(rs_blkdev *d, void *buf, size_t len, uint64_t off);
 int rs_blk_write(rs_blkdev *d, const void *buf, size_t len, uint64_t off);
 int rs_blk_sync(rs_blkdev *d);
+
+/* --- apply.c: every identifier change is a write plan ---
+ *
+ * A format's set_uuid first computes its change in full (the plan half:
+ * the offset and bytes of every write, in the order its crash-safety
+ * argument needs, with the fsyncs that argument needs between them),
+ * refusing before anything is written; then rs_blk_apply issues it (the
+ * apply half).  A zeroed rs_blk_plan is empty; the plan calls record their
+ * first failure in err, which rs_blk_apply returns before writing. */
+typedef struct {
+	uint64_t off;             /* where on the device (window-relative) */
+	size_t at, len;           /* which of the plan's bytes */
+	int sync;                 /* fsync after this write */
+} rs_blk_pw;
+
+typedef struct {
+	rs_blk_pw *w;             /* the writes, in order */
+	size_t n, wcap;
+	unsigned char *bytes;     /* the data they write */
+	size_t used, bcap;
+	int err;                  /* 0, or the first plan call's failure (-ENOMEM) */
+} rs_blk_plan;
+
+/* Keep a copy of len bytes for writes to use; returns where they are in
+ * the plan (bytes kept by consecutive calls are contiguous), or -1 after a
+ * failure (p->err). */
+long rs_blk_plan_keep(rs_blk_plan *p, const void *data, size_t len);
+/* Plan a write of the len kept bytes at `at` to device offset off.  Writes
+ * of one plan must not overlap (each is read back as written). */
+void rs_blk_plan_write(rs_blk_plan *p, uint64_t off, long at, size_t len);
+/* Both at once: keep data and plan its write at off. */
+void rs_blk_plan_add(rs_blk_plan *p, uint64_t off, const void *data, size_t len);
+/* A flush point: the writes planned so far are on stable storage before
+ * any planned after this is issued. */
+void rs_blk_plan_sync(rs_blk_plan *p);
+
+/* Issue p on d, unless planned (what the plan half returned) is < 0: each
+ * write as one rs_blk_write (so one fault point each, fault.h), an fsync
+ * at every flush point and after the last write, then every write read
+ * back and compared.  An empty plan writes and syncs nothing.  Frees p in
+ * every case.  Returns planned if < 0, else p->err (nothing written), 0,
+ * -EIO when a write does not read back as written (logged, what names the
+ * format), or the -errno of a failed write, fsync or read. */
+int rs_blk_apply(rs_blkdev *d, rs_blk_plan *p, int planned, const char *what);
 
 #define RS_FS_UUID_MAX 16
 
@@ -118,13 +164,13 @@ int rs_mbr_probe(rs_blkdev *d, rs_ptable *pt);
 int rs_mbr_set_uuids(rs_blkdev *d, const rs_ptable *want);
 /* gpt.c: after a partition table on a whole block device changed, ask the
  * kernel to re-read it (BLKRRPART; failure, e.g. EBUSY while a partition is
- * open, only warns) and write "change" to its uevent file for udev (spec 0.2
- * step 5).  Does nothing for image files and windows. */
+ * open, only warns) and write "change" to its uevent file for udev (docs/formats.md
+ * §0.2).  Does nothing for image files and windows. */
 void rs_blk_table_changed(rs_blkdev *d);
 
 /* --- probe.c: which format is on a device --- */
 
-/* Exactly one filesystem signature on d (spec 0.2: refuse ambivalent
+/* Exactly one filesystem signature on d (formats.md §0.2: refuse ambivalent
  * devices).  Returns 0 with *fmt and fi set; -ENOENT if none; -EUCLEAN if
  * the only candidate failed its checks (fi->why); -EEXIST if more than one
  * format matched (fi->why); other -errno on I/O errors. */
@@ -135,21 +181,7 @@ int rs_probe_fs(rs_blkdev *d, rs_fsinfo *fi, const struct rs_fs_format **fmt);
 int rs_probe_table(rs_blkdev *d, rs_ptable *pt,
     int (**set)(rs_blkdev *, const rs_ptable *));
 
-/* --- uuid.c --- */
-
-/* "01234567-89ab-cdef-0123-456789abcdef" (lowercase) into out[37]. */
-void rs_uuid_fmt(char out[37], const unsigned char u[16]);
-/* Parse the 36-character form (either case).  Returns 0 or -EINVAL. */
-int rs_uuid_parse(unsigned char u[16], const char *s);
-/* Stamp 16 random bytes as an RFC 4122 version-4 UUID (systemd does the
- * same for machine-ids). */
-void rs_uuid_v4(unsigned char u[16]);
-/* A 4-byte id (vfat serial, MBR disk id) from 8 hex digits or "XXXX-XXXX",
- * into on-disk (little-endian) order.  0 is refused: blkid shows no id for
- * it.  Returns 0 or -EINVAL. */
-int rs_id4_parse(unsigned char out[4], const char *s);
-
-/* --- crc.c (spec section 0.1; check values in tests/unit/test_crc.c) --- */
+/* --- crc.c (docs/formats.md §0.1; check values in tests/unit/test_crc.c) --- */
 
 /* CRC-32C, reflected 0x82F63B78, no final inversion (ext4's crc32c_le). */
 uint32_t rs_crc32c_raw(uint32_t seed, const void *buf, size_t len);

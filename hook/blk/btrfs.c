@@ -1,5 +1,5 @@
 /* btrfs.c: btrfs probe and the O(1) METADATA_UUID fsid change
- * (blockdev-uuids.md section 3).
+ * (docs/formats.md §3).
  *
  * Only superblock copies are written.  The old fsid keeps living in every
  * tree block header, in the chunk tree's dev items and in dev_item.fsid;
@@ -194,7 +194,7 @@ same_identity(const unsigned char *a, const unsigned char *b)
 	    !memcmp(a + OFF_METADATA_UUID, b + OFF_METADATA_UUID, 16);
 }
 
-/* Give one copy the new fsid (section 3.3); meta is the metadata UUID,
+/* Give one copy the new fsid (formats.md §3.3); meta is the metadata UUID,
  * which never changes. */
 static void
 apply(unsigned char *sb, const unsigned char *meta, const unsigned char *uuid)
@@ -213,11 +213,12 @@ apply(unsigned char *sb, const unsigned char *meta, const unsigned char *uuid)
 	sb_seal(sb);
 }
 
-/* see blk.h */
-int
-rs_btrfs_set_uuid(rs_blkdev *d, const unsigned char *uuid)
+/* The plan half of rs_btrfs_set_uuid: refuse (-ECANCELED, logged) or
+ * plan the change (nothing when every copy has the new fsid already). */
+static int
+plan_change(rs_blkdev *d, const unsigned char *uuid, rs_blk_plan *p)
 {
-	unsigned char sb[SB_COPIES][SB_SIZE], want[SB_SIZE], meta[16], back[SB_SIZE];
+	unsigned char sb[SB_COPIES][SB_SIZE], want[SB_SIZE], meta[16];
 	int present[SB_COPIES] = { 0 }, change[SB_COPIES] = { 0 };
 	char why[160];
 	uint64_t dev_total, gen;
@@ -295,26 +296,21 @@ rs_btrfs_set_uuid(rs_blkdev *d, const unsigned char *uuid)
 		if (!change[i])
 			continue;
 		apply(sb[i], meta, uuid);
-		if ((r = rs_blk_write(d, sb[i], SB_SIZE, sb_offset[i])) < 0)
-			return r;
+		rs_blk_plan_add(p, sb_offset[i], sb[i], SB_SIZE);
 		n++;
 	}
-	if ((r = rs_blk_sync(d)) < 0)
-		return r;
-	for (i = 0; i < SB_COPIES; i++) {
-		if (!change[i])
-			continue;
-		if ((r = rs_blk_read(d, back, SB_SIZE, sb_offset[i])) < 0)
-			return r;
-		if (memcmp(back, sb[i], SB_SIZE) || check_copy(back, sb_offset[i], why, sizeof why)) {
-			rs_err("btrfs on %s: superblock at %s does not read back as written",
-			    d->path, where(sb_offset[i]));
-			return -EIO;
-		}
-	}
-	rs_debug("%s: btrfs fsid changed in %u superblock copies", d->path, n);
+	rs_debug("%s: btrfs fsid to change in %u superblock copies", d->path, n);
 	return 0;
 refuse:
 	rs_err("refusing btrfs on %s: %s", d->path, why);
 	return -ECANCELED;
+}
+
+/* see blk.h */
+int
+rs_btrfs_set_uuid(rs_blkdev *d, const unsigned char *uuid)
+{
+	rs_blk_plan p = { 0 };
+
+	return rs_blk_apply(d, &p, plan_change(d, uuid, &p), "btrfs");
 }

@@ -1,4 +1,4 @@
-/* crc.c: the four checksums of blockdev-uuids.md section 0.1.
+/* crc.c: the four checksums of docs/formats.md §0.1.
  * Table-driven, tables built on first use (small binary; no static tables). */
 #include "blk.h"
 

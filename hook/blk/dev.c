@@ -1,4 +1,4 @@
-/* dev.c: opening block devices and image files (blockdev-uuids.md 0.2). */
+/* dev.c: opening block devices and image files (docs/formats.md §0.2). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +11,7 @@
 
 #include "blk.h"
 #include "fault.h"
+#include "io.h"
 #include "log.h"
 
 /* An image file attached to a loop device may be mounted through it, and
@@ -25,22 +26,15 @@ loop_backs(const struct stat *img)
 	if (!dir)
 		return 0;
 	while (!busy && (e = readdir(dir))) {
-		char p[300], back[4096];
+		/* a path of up to PATH_MAX - 1 bytes, its newline, the NUL */
+		char p[300], back[4096 + 1];
 		struct stat st;
-		ssize_t n;
-		int fd;
 
 		if (strncmp(e->d_name, "loop", 4))
 			continue;
 		snprintf(p, sizeof p, "/sys/block/%s/loop/backing_file", e->d_name);
-		fd = open(p, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (rs_read_file(p, back, sizeof back, NULL) < 0 || !back[0])
 			continue;
-		n = read(fd, back, sizeof back - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		back[n] = 0;
 		back[strcspn(back, "\n")] = 0;
 		if (stat(back, &st) == 0 && st.st_dev == img->st_dev && st.st_ino == img->st_ino) {
 			rs_err("%s is attached to /dev/%s; detach it first", back, e->d_name);
@@ -52,7 +46,7 @@ loop_backs(const struct stat *img)
 }
 
 /* Linux lets O_EXCL open a whole disk while one of its partitions is
- * mounted or swapped on, so look for that (spec 0.2 step 1): the device and
+ * mounted or swapped on, so look for that (formats.md §0.2): the device and
  * its partitions against /proc/self/mountinfo, /proc/swaps and holders/. */
 static int
 disk_in_use(const char *path, dev_t rdev)
@@ -70,8 +64,6 @@ disk_in_use(const char *path, dev_t rdev)
 		while ((e = readdir(dir)) && n < 65) {
 			unsigned ma, mi;
 			char p[400];
-			int fd;
-			ssize_t k;
 
 			if (!strcmp(e->d_name, "holders")) {
 				snprintf(p, sizeof p, "%s/holders", sys);
@@ -90,12 +82,8 @@ disk_in_use(const char *path, dev_t rdev)
 			if (access(p, F_OK) < 0)
 				continue;
 			snprintf(p, sizeof p, "%s/%s/dev", sys, e->d_name);
-			fd = open(p, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			k = read(fd, buf, sizeof buf - 1);
-			close(fd);
-			if (k > 0 && (buf[k] = 0, sscanf(buf, "%u:%u", &ma, &mi) == 2))
+			if (rs_read_file(p, buf, sizeof buf, NULL) == 0 &&
+			    sscanf(buf, "%u:%u", &ma, &mi) == 2)
 				devs[n++] = makedev(ma, mi);
 		}
 		closedir(dir);
@@ -201,52 +189,26 @@ rs_blk_window(const rs_blkdev *d, uint64_t start, uint64_t size, rs_blkdev *w)
 int
 rs_blk_read(rs_blkdev *d, void *buf, size_t len, uint64_t off)
 {
-	unsigned char *p = buf;
-
 	if (off > d->size || len > d->size - off)
 		return -ENOSPC;
-	while (len) {
-		ssize_t r = pread(d->fd, p, len, (off_t)(d->base + off));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			return -EIO;
-		p += r;
-		off += (uint64_t)r;
-		len -= (size_t)r;
-	}
-	return 0;
+	return rs_pread_full(d->fd, buf, len, (off_t)(d->base + off));
 }
 
 /* see blk.h */
 int
 rs_blk_write(rs_blkdev *d, const void *buf, size_t len, uint64_t off)
 {
-	const unsigned char *p = buf;
+	int r;
 
 	if (!d->writable)
 		return -EBADF;
 	rs_fault_point("block write");
 	if (off > d->size || len > d->size - off)
 		return -ENOSPC;
-	while (len) {
-		ssize_t r = pwrite(d->fd, p, len, (off_t)(d->base + off));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			return -EIO;
-		d->bytes_written += (uint64_t)r;
-		p += r;
-		off += (uint64_t)r;
-		len -= (size_t)r;
-	}
-	return 0;
+	r = rs_pwrite_full(d->fd, buf, len, (off_t)(d->base + off));
+	if (r == 0)
+		d->bytes_written += len;
+	return r;
 }
 
 /* see blk.h */

@@ -1,6 +1,6 @@
 /* ext4.c: ext2/ext3/ext4 detection and the O(1) UUID change of
- * ../shared/specs/blockdev-uuids.md section 1 (1.1 detection, 1.3
- * checksums, 1.4 backups, 1.7 method, 1.8 refusals).
+ * docs/formats.md §1 (§1.1 detection, §1.3 checksums,
+ * §1.4 backups, §1.7 method, §1.8 refusals).
  *
  * The change touches the superblock copies only: with metadata_csum it first
  * pins the metadata checksum seed (INCOMPAT_CSUM_SEED + s_checksum_seed =
@@ -16,7 +16,7 @@
 #include "blk.h"
 #include "log.h"
 
-/* Superblock: at byte 1024, 1024 bytes; field offsets from spec 1.2. */
+/* Superblock: at byte 1024, 1024 bytes; field offsets from formats.md §1.2. */
 #define SB_OFF          1024
 #define SB_LEN          1024
 #define O_INODES        0x00
@@ -90,10 +90,10 @@
 #define RO_VERITY               0x8000
 #define RO_ORPHAN_PRESENT       0x10000
 
-/* The whitelist (spec 0.2 item 3): the feature bits e2fsprogs 1.47 itself
+/* The whitelist (formats.md §9): the feature bits e2fsprogs 1.47 itself
  * supports, each checked against what it means for a UUID change.  None
  * but gdt_csum, metadata_csum, ea_inode and stable_inodes involves the UUID
- * (spec 1.3, 1.5); everything else (compression, dirdata, snapshots,
+ * (formats.md §1.3, §1.5); everything else (compression, dirdata, snapshots,
  * lazy_bg, exclude_bitmap, future bits) is refused as not understood. */
 #define KNOWN_COMPAT    (COMPAT_DIR_PREALLOC | COMPAT_IMAGIC_INODES | COMPAT_HAS_JOURNAL | \
                          COMPAT_EXT_ATTR | COMPAT_RESIZE_INODE | COMPAT_DIR_INDEX | \
@@ -138,7 +138,7 @@ typedef struct {
 	uint64_t gdt_block;         /* block of the primary GDT */
 	uint64_t gdt_bytes;         /* ngroups * dsz */
 	int mcs;                    /* metadata_csum: superblocks carry s_checksum */
-	int crc16;                  /* gdt_csum without metadata_csum (spec 1.3) */
+	int crc16;                  /* gdt_csum without metadata_csum (formats.md §1.3) */
 	int add_seed;               /* set INCOMPAT_CSUM_SEED on every copy */
 	uint32_t seed;              /* metadata checksum seed; unchanged by us */
 } ext4_fs;
@@ -208,7 +208,7 @@ rs_ext4_probe(rs_blkdev *d, rs_fsinfo *fi)
 	fi->label[n] = 0;
 	snprintf(fi->version, sizeof fi->version, "%u.%u", (unsigned)rs_le32(sb + O_REV),
 	    (unsigned)rs_le16(sb + O_MINOR_REV));
-	/* libblkid drops an ext superblock whose checksum fails (spec 0.2 item 6). */
+	/* libblkid drops an ext superblock whose checksum fails (formats.md §1.1). */
 	if ((rs_le32(sb + O_RO_COMPAT) & RO_METADATA_CSUM) && !sb_csum_ok(sb)) {
 		snprintf(fi->why, sizeof fi->why, "superblock checksum mismatch");
 		return -EUCLEAN;
@@ -235,7 +235,7 @@ refuse(const ext4_fs *fs, const char *fmt, ...)
 	return -ECANCELED;
 }
 
-/* e2fsprogs' ext2fs_bg_has_super (spec 1.4). */
+/* e2fsprogs' ext2fs_bg_has_super (formats.md §1.4). */
 static int
 has_super(const ext4_fs *fs, uint32_t g)
 {
@@ -333,7 +333,7 @@ load_geometry(ext4_fs *fs)
 	return 0;
 }
 
-/* The refusal rules of spec 1.8 that the superblock alone decides. */
+/* The refusal rules of formats.md §1.8 that the superblock alone decides. */
 static int
 check_features(ext4_fs *fs)
 {
@@ -370,7 +370,7 @@ check_features(ext4_fs *fs)
 	return 0;
 }
 
-/* MMP must say "cleanly unmounted" (spec 1.8); its checksum is seeded like
+/* MMP must say "cleanly unmounted" (formats.md §1.8); its checksum is seeded like
  * every other metadata checksum, so verify it too. */
 static int
 check_mmp(ext4_fs *fs)
@@ -394,7 +394,7 @@ check_mmp(ext4_fs *fs)
 	return 0;
 }
 
-/* The checksum of group descriptor g (spec 1.3).  For gdt_csum the UUID is
+/* The checksum of group descriptor g (formats.md §1.3).  For gdt_csum the UUID is
  * an input; for metadata_csum the (unchanged) seed is. */
 static uint16_t
 desc_csum(const ext4_fs *fs, const unsigned char *desc, uint32_t g, const unsigned char *uuid)
@@ -463,7 +463,7 @@ verify_primary_gdt(ext4_fs *fs)
  * copy of this filesystem we may patch: same geometry and features as the
  * primary, carrying the old UUID (or already the new one, after an
  * interrupted run), with a valid checksum.  Stale or foreign copies are
- * left alone (spec 1.8), logged when !quiet.  Returns 1, 0, or -errno. */
+ * left alone (formats.md §1.8), logged when !quiet.  Returns 1, 0, or -errno. */
 static int
 backup_ours(ext4_fs *fs, uint32_t g, unsigned char *b, int quiet)
 {
@@ -502,7 +502,7 @@ backup_ours(ext4_fs *fs, uint32_t g, unsigned char *b, int quiet)
 	return 0;
 }
 
-/* Steps 1-3 of spec 1.7 on one superblock copy; everything else in the
+/* Steps 1-3 of formats.md §1.7 on one superblock copy; everything else in the
  * copy (s_block_group_nr, s_state, counters) is kept. */
 static void
 patch_sb(const ext4_fs *fs, unsigned char *b)
@@ -516,14 +516,15 @@ patch_sb(const ext4_fs *fs, unsigned char *b)
 		rs_put_le32(b + O_CSUM, rs_crc32c_raw(~0u, b, O_CSUM));
 }
 
-/* gdt_csum: write the primary descriptors, re-checksummed for the new
- * UUID, to the GDT copy at byte dst.  Like tune2fs, every copy receives the
- * primary's descriptors. */
+/* gdt_csum: keep the primary descriptors, re-checksummed for the new UUID,
+ * in the plan, GDT_CHUNK bytes at a time; *at gets their position (-1
+ * after a plan failure, which p->err holds).  Returns 0 or -errno. */
 static int
-write_gdt_copy(ext4_fs *fs, uint64_t dst)
+keep_gdt(ext4_fs *fs, rs_blk_plan *p, long *at)
 {
 	unsigned char buf[GDT_CHUNK];
 	uint32_t per = GDT_CHUNK / fs->dsz, g0, i, n;
+	long k;
 	int r;
 
 	for (g0 = 0; g0 < fs->ngroups; g0 += n) {
@@ -534,67 +535,37 @@ write_gdt_copy(ext4_fs *fs, uint64_t dst)
 			unsigned char *dp = buf + (size_t)i * fs->dsz;
 			rs_put_le16(dp + DESC_CSUM, desc_csum(fs, dp, g0 + i, fs->uuid));
 		}
-		if ((r = rs_blk_write(fs->d, buf, (size_t)n * fs->dsz, dst + (uint64_t)g0 * fs->dsz)) < 0)
-			return r;
+		k = rs_blk_plan_keep(p, buf, (size_t)n * fs->dsz);
+		if (g0 == 0)
+			*at = k;   /* the chunks are contiguous in the plan */
 	}
 	return 0;
 }
 
-/* After the change: re-read the primary superblock, the primary GDT (for
- * gdt_csum) and every backup that now carries the new UUID. */
-static int
-verify_after(ext4_fs *fs, uint32_t patched)
+/* Plan the write of the kept descriptors (at, from keep_gdt) to the GDT
+ * copy at byte dst, one write per GDT_CHUNK.  Like tune2fs, every copy
+ * receives the primary's descriptors. */
+static void
+plan_gdt_copy(const ext4_fs *fs, rs_blk_plan *p, long at, uint64_t dst)
 {
-	unsigned char sb[SB_LEN], buf[GDT_CHUNK], b[SB_LEN];
-	uint32_t per = GDT_CHUNK / fs->dsz, g0, g, i, n, seen = 0;
-	int r;
+	uint32_t per = GDT_CHUNK / fs->dsz, g0, n;
 
-	if ((r = rs_blk_read(fs->d, sb, SB_LEN, SB_OFF)) < 0)
-		return r;
-	if (rs_le16(sb + O_MAGIC) != EXT_MAGIC || memcmp(sb + O_UUID, fs->uuid, 16) ||
-	    (fs->mcs && !sb_csum_ok(sb)) ||
-	    (fs->mcs && (!(rs_le32(sb + O_INCOMPAT) & INC_CSUM_SEED) ||
-	    rs_le32(sb + O_CSUM_SEED) != fs->seed))) {
-		rs_err("%s on %s: the primary superblock does not read back as written",
-		    fs->type, fs->d->path);
-		return -EIO;
-	}
-	for (g0 = 0; fs->crc16 && g0 < fs->ngroups; g0 += n) {
+	for (g0 = 0; g0 < fs->ngroups; g0 += n) {
 		n = fs->ngroups - g0 < per ? fs->ngroups - g0 : per;
-		if ((r = read_descs(fs, buf, g0, n)) < 0)
-			return r;
-		for (i = 0; i < n; i++) {
-			const unsigned char *dp = buf + (size_t)i * fs->dsz;
-			if (rs_le16(dp + DESC_CSUM) != desc_csum(fs, dp, g0 + i, fs->uuid)) {
-				rs_err("%s on %s: group descriptor %u does not read back as written",
-				    fs->type, fs->d->path, (unsigned)(g0 + i));
-				return -EIO;
-			}
-		}
+		rs_blk_plan_write(p, dst + (uint64_t)g0 * fs->dsz, at + (long)g0 * fs->dsz,
+		    (size_t)n * fs->dsz);
 	}
-	for (g = 1; g < fs->ngroups; g++) {
-		if (!has_super(fs, g))
-			continue;
-		if ((r = backup_ours(fs, g, b, 1)) < 0)
-			return r;
-		if (r == 1 && !memcmp(b + O_UUID, fs->uuid, 16))
-			seen++;
-	}
-	if (seen != patched) {
-		rs_err("%s on %s: %u of %u backup superblocks read back as written",
-		    fs->type, fs->d->path, (unsigned)seen, (unsigned)patched);
-		return -EIO;
-	}
-	return 0;
 }
 
-/* see blk.h */
-int
-rs_ext4_set_uuid(rs_blkdev *d, const unsigned char *uuid)
+/* The plan half of rs_ext4_set_uuid: refuse (-ECANCELED, logged) or plan
+ * the change of formats.md §1.7. */
+static int
+plan_change(rs_blkdev *d, const unsigned char *uuid, rs_blk_plan *p)
 {
 	ext4_fs fs;
 	unsigned char b[SB_LEN];
 	uint32_t g, patched = 0, skipped = 0;
+	long gdt = -1;
 	int r;
 
 	memset(&fs, 0, sizeof fs);
@@ -619,59 +590,53 @@ rs_ext4_set_uuid(rs_blkdev *d, const unsigned char *uuid)
 	fs.seed = (fs.incompat & INC_CSUM_SEED) ? rs_le32(fs.sb + O_CSUM_SEED)
 	    : rs_crc32c_raw(~0u, fs.old, 16);
 
-	/* Everything that can refuse happens before the first write. */
 	if ((r = check_features(&fs)) < 0 || (r = load_geometry(&fs)) < 0 ||
 	    (r = check_mmp(&fs)) < 0 || (r = verify_primary_gdt(&fs)) < 0)
 		return r;
+	/* Backups first (formats.md §1.7): superblocks, then their GDT copies. */
 	for (g = 1; g < fs.ngroups; g++) {
 		if (!has_super(&fs, g))
 			continue;
 		if ((r = backup_ours(&fs, g, b, 0)) < 0)
 			return r;
-		if (r)
-			patched++;
-		else
+		if (r == 0) {
 			skipped++;
+			continue;
+		}
+		patched++;
+		patch_sb(&fs, b);
+		rs_blk_plan_add(p, group_byte(&fs, g), b, SB_LEN);
 	}
 	if (skipped)
 		rs_info("%s on %s: %u backup superblock(s) will be updated, %u skipped",
 		    fs.type, d->path, (unsigned)patched, (unsigned)skipped);
-
-	/* Backups first (spec 1.7): superblocks, then their GDT copies. */
-	for (g = 1; g < fs.ngroups; g++) {
-		if (!has_super(&fs, g))
-			continue;
-		if ((r = backup_ours(&fs, g, b, 1)) < 0)
-			return r;
-		if (r == 0)
-			continue;
-		patch_sb(&fs, b);
-		if ((r = rs_blk_write(d, b, SB_LEN, group_byte(&fs, g))) < 0)
-			return r;
-	}
-	/* Their GDT copies: a backup superblock now showing the new UUID is
-	 * what marks a copy as ours. */
+	if (fs.crc16 && (r = keep_gdt(&fs, p, &gdt)) < 0)
+		return r;
+	/* The GDT copies of the backups just planned: the same choice again. */
 	for (g = 1; fs.crc16 && g < fs.ngroups; g++) {
 		if (!has_super(&fs, g))
 			continue;
 		if ((r = backup_ours(&fs, g, b, 1)) < 0)
 			return r;
-		if (r == 0 || memcmp(b + O_UUID, fs.uuid, 16))
-			continue;
-		if ((r = write_gdt_copy(&fs, gdt_byte(&fs, g))) < 0)
-			return r;
+		if (r)
+			plan_gdt_copy(&fs, p, gdt, gdt_byte(&fs, g));
 	}
 	/* Make the backups durable before the primary changes, so that the
 	 * primary never shows the new UUID while a backup might not. */
-	if ((r = rs_blk_sync(d)) < 0)
-		return r;
-	if (fs.crc16 && (r = write_gdt_copy(&fs, gdt_byte(&fs, 0))) < 0)
-		return r;
+	rs_blk_plan_sync(p);
+	if (fs.crc16)
+		plan_gdt_copy(&fs, p, gdt, gdt_byte(&fs, 0));
 	memcpy(b, fs.sb, SB_LEN);
 	patch_sb(&fs, b);
-	if ((r = rs_blk_write(d, b, SB_LEN, SB_OFF)) < 0)
-		return r;
-	if ((r = rs_blk_sync(d)) < 0)
-		return r;
-	return verify_after(&fs, patched);
+	rs_blk_plan_add(p, SB_OFF, b, SB_LEN);
+	return 0;
+}
+
+/* see blk.h */
+int
+rs_ext4_set_uuid(rs_blkdev *d, const unsigned char *uuid)
+{
+	rs_blk_plan p = { 0 };
+
+	return rs_blk_apply(d, &p, plan_change(d, uuid, &p), "ext");
 }

@@ -1,4 +1,4 @@
-/* gpt.c: GUID partition tables (blockdev-uuids.md section 6).
+/* gpt.c: GUID partition tables (docs/formats.md §6).
  *
  * Probe: a protective MBR (an 0xEE entry) and then two complete, mutually
  * consistent copies of the table: the primary header at LBA 1 and the backup
@@ -19,7 +19,7 @@
  *
  * set_uuids rewrites only the disk GUID and unique partition GUIDs: the
  * entry-array sectors holding a changed GUID and the two header sectors, in
- * the order of spec 6.4 (backup array, backup header, primary array, primary
+ * the order of formats.md §6.4 (backup array, backup header, primary array, primary
  * header).  Everything else, CRC-covered or not, is copied from what is on
  * the disk. */
 #include <errno.h>
@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "blk.h"
+#include "io.h"
 #include "log.h"
 
 #define GPT_SECTOR_MAX  4096          /* largest logical sector we handle */
@@ -43,7 +44,7 @@
 #define GPT_REVISION    0x00010000u   /* UEFI 2.x GPT header revision 1.0 */
 #define GPT_HDR_MIN     92
 
-/* Header field offsets (spec 6.1). */
+/* Header field offsets (formats.md §6.1). */
 #define H_REV       0x08
 #define H_SIZE      0x0C
 #define H_CRC       0x10
@@ -82,7 +83,7 @@ typedef struct {
 
 static unsigned char chunk[2][GPT_CHUNK];
 
-/* On-disk GUIDs store their first three fields little-endian (spec 6.3);
+/* On-disk GUIDs store their first three fields little-endian (formats.md §6.3);
  * the swap is its own inverse. */
 static void
 guid_swap(unsigned char out[16], const unsigned char in[16])
@@ -452,7 +453,7 @@ rs_blk_table_changed(rs_blkdev *d)
 {
 	struct stat st;
 	char path[64];
-	int fd;
+	int fd, r;
 
 	if (!d->is_blockdev || d->base != 0)
 		return;
@@ -471,13 +472,13 @@ rs_blk_table_changed(rs_blkdev *d)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (write(fd, "change", 6) != 6)
-		rs_warn("%s: unable to write %s: %s", d->path, path, rs_strerr(-errno));
+	if ((r = rs_write_full(fd, "change", 6)) < 0)
+		rs_warn("%s: unable to write %s: %s", d->path, path, rs_strerr(r));
 	close(fd);
 }
 
 /* Build header sector out from the one read (in), with the new disk GUID
- * and entry-array CRC, and its own CRC recomputed last (spec 6.2). */
+ * and entry-array CRC, and its own CRC recomputed last (formats.md §6.2). */
 static void
 new_header(unsigned char *out, const unsigned char *in, unsigned ss, const gpt_hdr *h,
     const unsigned char guid[16], uint32_t ent_crc)
@@ -488,12 +489,13 @@ new_header(unsigned char *out, const unsigned char *in, unsigned ss, const gpt_h
 	rs_put_le32(out + H_CRC, header_crc(out, h->hsz));
 }
 
-/* see blk.h */
-int
-rs_gpt_set_uuids(rs_blkdev *d, const rs_ptable *want)
+/* The plan half of rs_gpt_set_uuids (lay: scratch for it): refuse
+ * (-ECANCELED, logged) or plan the change (nothing when every GUID is as
+ * wanted already). */
+static int
+plan_change(rs_blkdev *d, const rs_ptable *want, gpt_layout *lay, rs_blk_plan *p)
 {
-	static gpt_layout lay;
-	static rs_ptable cur, after;
+	static rs_ptable cur;
 	static unsigned char hdr[2][GPT_SECTOR_MAX];
 	uint64_t dirty[RS_PT_MAX], off;
 	const char *why;
@@ -501,7 +503,7 @@ rs_gpt_set_uuids(rs_blkdev *d, const rs_ptable *want)
 	unsigned i, ndirty = 0, ss;
 	int r, c, disk_changed;
 
-	r = gpt_read(d, &cur, &lay);
+	r = gpt_read(d, &cur, lay);
 	if (r == -ENOENT || r == -EUCLEAN) {
 		rs_err("refusing GPT on %s: %s", d->path, r == -ENOENT ? "no GPT found" : cur.why);
 		return -ECANCELED;
@@ -512,7 +514,7 @@ rs_gpt_set_uuids(rs_blkdev *d, const rs_ptable *want)
 		rs_err("refusing GPT on %s: %s", d->path, why);
 		return -ECANCELED;
 	}
-	ss = lay.ss;
+	ss = lay->ss;
 
 	/* Which array sectors change; entries come in index order, so the
 	 * sector numbers do too and duplicates are adjacent. */
@@ -520,7 +522,7 @@ rs_gpt_set_uuids(rs_blkdev *d, const rs_ptable *want)
 		uint64_t s;
 		if (!memcmp(cur.part[i].uuid, want->part[i].uuid, 16))
 			continue;
-		s = ((uint64_t)(cur.part[i].number - 1) * lay.h[0].ent_size + E_GUID) / ss;
+		s = ((uint64_t)(cur.part[i].number - 1) * lay->h[0].ent_size + E_GUID) / ss;
 		if (!ndirty || dirty[ndirty - 1] != s)
 			dirty[ndirty++] = s;
 	}
@@ -529,35 +531,50 @@ rs_gpt_set_uuids(rs_blkdev *d, const rs_ptable *want)
 		return 0;
 
 	/* New entry-array CRC, the same for both copies (they are identical). */
-	for (off = 0; off < lay.h[0].esz; ) {
-		size_t len = lay.h[0].esz - off > GPT_CHUNK ? GPT_CHUNK : (size_t)(lay.h[0].esz - off);
-		if ((r = rs_blk_read(d, chunk[0], len, lay.h[0].ent_lba * ss + off)) < 0)
+	for (off = 0; off < lay->h[0].esz; ) {
+		size_t len = lay->h[0].esz - off > GPT_CHUNK ? GPT_CHUNK : (size_t)(lay->h[0].esz - off);
+		if ((r = rs_blk_read(d, chunk[0], len, lay->h[0].ent_lba * ss + off)) < 0)
 			return r;
-		if (patch_entries(chunk[0], off, len, &lay.h[0], &cur, want) < 0)
+		if (patch_entries(chunk[0], off, len, &lay->h[0], &cur, want) < 0)
 			goto changed;
 		crc = rs_crc32(crc, chunk[0], len);
 		off += len;
 	}
 	for (c = 0; c < 2; c++)
-		new_header(hdr[c], lay.sec[c], ss, &lay.h[c], want->uuid, crc);
+		new_header(hdr[c], lay->sec[c], ss, &lay->h[c], want->uuid, crc);
 
 	/* Backup first, primary last; each copy's array before its header. */
 	for (c = 1; c >= 0; c--) {
 		for (i = 0; i < ndirty; i++) {
-			uint64_t at = (lay.h[c].ent_lba + dirty[i]) * ss;
+			uint64_t at = (lay->h[c].ent_lba + dirty[i]) * ss;
 			if ((r = rs_blk_read(d, chunk[0], ss, at)) < 0)
 				return r;
-			if (patch_entries(chunk[0], dirty[i] * ss, ss, &lay.h[c], &cur, want) < 0)
+			if (patch_entries(chunk[0], dirty[i] * ss, ss, &lay->h[c], &cur, want) < 0)
 				goto changed;
-			if ((r = rs_blk_write(d, chunk[0], ss, at)) < 0)
-				return r;
+			rs_blk_plan_add(p, at, chunk[0], ss);
 		}
-		if ((r = rs_blk_write(d, hdr[c], ss, lay.h[c].my * ss)) < 0)
-			return r;
+		rs_blk_plan_add(p, lay->h[c].my * ss, hdr[c], ss);
 	}
-	if ((r = rs_blk_sync(d)) < 0)
-		return r;
+	return 0;
+changed:
+	rs_err("%s: the GPT changed while it was being read", d->path);
+	return -EIO;
+}
 
+/* see blk.h */
+int
+rs_gpt_set_uuids(rs_blkdev *d, const rs_ptable *want)
+{
+	static gpt_layout lay;
+	static rs_ptable after;
+	rs_blk_plan p = { 0 };
+	unsigned i;
+	int r, empty;
+
+	r = plan_change(d, want, &lay, &p);
+	empty = !p.n;
+	if ((r = rs_blk_apply(d, &p, r, "GPT")) < 0 || empty)
+		return r;
 	r = gpt_read(d, &after, &lay);
 	if (r < 0) {
 		rs_err("%s: GPT unreadable after the change: %s", d->path,
@@ -574,7 +591,4 @@ rs_gpt_set_uuids(rs_blkdev *d, const rs_ptable *want)
 	}
 	rs_blk_table_changed(d);
 	return 0;
-changed:
-	rs_err("%s: the GPT changed while it was being rewritten", d->path);
-	return -EIO;
 }

@@ -1,4 +1,4 @@
-/* mbr.c: MS-DOS partition tables (blockdev-uuids.md section 7).
+/* mbr.c: MS-DOS partition tables (docs/formats.md §7).
  *
  * Detection mirrors libblkid (partitions/dos.c), so that what we list is
  * what blkid, partx and udev list:
@@ -263,6 +263,7 @@ int
 rs_mbr_set_uuids(rs_blkdev *d, const rs_ptable *want)
 {
 	static rs_ptable cur, after;
+	rs_blk_plan p = { 0 };
 	const char *why = NULL;
 	unsigned i;
 	int r;
@@ -292,9 +293,8 @@ rs_mbr_set_uuids(rs_blkdev *d, const rs_ptable *want)
 	}
 	if (!memcmp(cur.uuid, want->uuid, 4))
 		return 0;
-	if ((r = rs_blk_write(d, want->uuid, 4, MBR_ID)) < 0)
-		return r;
-	if ((r = rs_blk_sync(d)) < 0)
+	rs_blk_plan_add(&p, MBR_ID, want->uuid, 4);
+	if ((r = rs_blk_apply(d, &p, 0, "MBR")) < 0)
 		return r;
 	r = rs_mbr_probe(d, &after);
 	if (r < 0 || memcmp(after.uuid, want->uuid, 4) || after.n != cur.n) {

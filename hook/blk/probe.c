@@ -1,4 +1,4 @@
-/* probe.c: decide which format a device holds (blockdev-uuids.md 0.2). */
+/* probe.c: decide which format a device holds (docs/formats.md §0.2). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
-/* swap.c: Linux swap area probe and UUID change (blockdev-uuids.md
- * section 5).
+/* swap.c: Linux swap area probe and UUID change (docs/formats.md
+ * §5).
  *
  * Like libblkid 2.38 (swap.c), a hibernation image is reported as TYPE
  * "swsuspend" with the swap header's UUID and LABEL, and VERSION naming
@@ -8,13 +8,12 @@
  * rs_swap_set_uuid refuses it: the resume= of the next boot looks for
  * that UUID, and the image must be resumed or discarded first. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "blk.h"
+#include "io.h"
 #include "log.h"
 
 #define HDR_OFF          0x400      /* struct swap_header_v1_2 after 1 KiB of boot bits */
@@ -196,22 +195,12 @@ swap_active(const rs_blkdev *d)
 	static char buf[16384];   /* /proc/swaps: one line per active area */
 	struct stat me, st;
 	char *line, *next;
-	size_t len = 0;
-	ssize_t n;
-	int fd, busy = 0;
+	int busy = 0;
 
-	if (fstat(d->fd, &me) < 0 || (fd = open("/proc/swaps", O_RDONLY | O_CLOEXEC)) < 0)
+	/* Unreadable: buf is empty.  Longer than buf: the areas that fit. */
+	if (fstat(d->fd, &me) < 0)
 		return 0;
-	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = 0;
+	(void)rs_read_file("/proc/swaps", buf, sizeof buf, NULL);
 	for (line = buf; !busy && *line; line = next) {
 		size_t end = strcspn(line, " \t\n");
 
@@ -230,11 +219,11 @@ swap_active(const rs_blkdev *d)
 	return busy;
 }
 
-/* see blk.h */
-int
-rs_swap_set_uuid(rs_blkdev *d, const unsigned char *uuid)
+/* The plan half of rs_swap_set_uuid: refuse (-ECANCELED, logged) or
+ * plan the change (nothing when the area has the UUID already). */
+static int
+plan_change(rs_blkdev *d, const unsigned char *uuid, rs_blk_plan *p)
 {
-	unsigned char back[HDR_LEN];
 	struct swap s;
 	rs_fsinfo fi;
 	char why[160];
@@ -282,19 +271,18 @@ rs_swap_set_uuid(rs_blkdev *d, const unsigned char *uuid)
 		return 0;
 	}
 	/* One 16-byte write, as swaplabel does; there is no checksum. */
-	if ((r = rs_blk_write(d, uuid, 16, HDR_OFF + OFF_UUID)) < 0)
-		return r;
-	if ((r = rs_blk_sync(d)) < 0)
-		return r;
-	memcpy(s.hdr + OFF_UUID, uuid, 16);
-	if ((r = rs_blk_read(d, back, sizeof back, HDR_OFF)) < 0)
-		return r;
-	if (memcmp(back, s.hdr, sizeof back)) {
-		rs_err("swap on %s: the header does not read back as written", d->path);
-		return -EIO;
-	}
+	rs_blk_plan_add(p, HDR_OFF + OFF_UUID, uuid, 16);
 	return 0;
 refuse:
 	rs_err("refusing swap on %s: %s", d->path, why);
 	return -ECANCELED;
+}
+
+/* see blk.h */
+int
+rs_swap_set_uuid(rs_blkdev *d, const unsigned char *uuid)
+{
+	rs_blk_plan p = { 0 };
+
+	return rs_blk_apply(d, &p, plan_change(d, uuid, &p), "swap");
 }

@@ -1,5 +1,5 @@
-/* vfat.c: FAT12/16/32 probe and volume serial change (blockdev-uuids.md
- * section 4).
+/* vfat.c: FAT12/16/32 probe and volume serial change (docs/formats.md
+ * §4).
  *
  * The probe follows libblkid 2.38's vfat.c: which boot sectors count as
  * FAT (the same magics and BPB sanity checks, which is also what tells a
@@ -319,11 +319,12 @@ rs_vfat_probe(rs_blkdev *d, rs_fsinfo *fi)
 	return fat_probe(d, &f, fi);
 }
 
-/* see blk.h */
-int
-rs_vfat_set_uuid(rs_blkdev *d, const unsigned char *uuid)
+/* The plan half of rs_vfat_set_uuid: refuse (-ECANCELED, logged) or
+ * plan the change (nothing when the serial is the one asked for). */
+static int
+plan_change(rs_blkdev *d, const unsigned char *uuid, rs_blk_plan *p)
 {
-	unsigned char bk[BS_SIZE], back[BS_SIZE];
+	unsigned char bk[BS_SIZE];
 	struct fat f;
 	rs_fsinfo fi;
 	char why[128];
@@ -390,30 +391,20 @@ rs_vfat_set_uuid(rs_blkdev *d, const unsigned char *uuid)
 		return 0;
 	}
 	/* Backup first, primary last; 4 bytes each, no checksum. */
-	if (bk_sec && (r = rs_blk_write(d, uuid, 4, bk_off + serial)) < 0)
-		return r;
-	if ((r = rs_blk_write(d, uuid, 4, serial)) < 0)
-		return r;
-	if ((r = rs_blk_sync(d)) < 0)
-		return r;
-	memcpy(f.bs + serial, uuid, 4);
-	if ((r = rs_blk_read(d, back, sizeof back, 0)) < 0)
-		return r;
-	if (memcmp(back, f.bs, sizeof back)) {
-		rs_err("vfat on %s: the boot sector does not read back as written", d->path);
-		return -EIO;
-	}
-	if (bk_sec) {
-		if ((r = rs_blk_read(d, back, sizeof back, bk_off)) < 0)
-			return r;
-		if (memcmp(back, f.bs, sizeof back)) {
-			rs_err("vfat on %s: the backup boot sector does not read back as written",
-			    d->path);
-			return -EIO;
-		}
-	}
+	if (bk_sec)
+		rs_blk_plan_add(p, bk_off + serial, uuid, 4);
+	rs_blk_plan_add(p, serial, uuid, 4);
 	return 0;
 refuse:
 	rs_err("refusing vfat on %s: %s", d->path, why);
 	return -ECANCELED;
+}
+
+/* see blk.h */
+int
+rs_vfat_set_uuid(rs_blkdev *d, const unsigned char *uuid)
+{
+	rs_blk_plan p = { 0 };
+
+	return rs_blk_apply(d, &p, plan_change(d, uuid, &p), "vfat");
 }

@@ -1,4 +1,4 @@
-/* xfs.c: XFS detection and the O(1) UUID change (blockdev-uuids.md section 2).
+/* xfs.c: XFS detection and the O(1) UUID change (docs/formats.md §2).
  *
  * The change sets META_UUID (2.4) in every AG superblock and writes one
  * unmount record carrying the new UUID at the head of the log (2.9), because
@@ -14,7 +14,7 @@
 
 #define SB_MAX 32768              /* largest XFS sector size */
 
-/* Superblock fields (spec 2.2): big-endian except sb_crc. */
+/* Superblock fields (formats.md §2.2): big-endian except sb_crc. */
 #define SB_BLOCKSIZE   0x04
 #define SB_DBLOCKS     0x08
 #define SB_RBLOCKS     0x10
@@ -360,11 +360,30 @@ plan_log(rs_blkdev *d, rs_xlog *l, const rs_xlog_state *st, const unsigned char 
 	return 0;
 }
 
+/* Plan the superblock writes, secondaries first, the primary (p) last,
+ * each copy re-read and re-checked against p.  ag: scratch of SB_MAX. */
+static int
+plan_sbs(rs_blkdev *d, const xsb *s, const unsigned char *p, const unsigned char *uuid,
+    unsigned char *ag, rs_blk_plan *plan)
+{
+	uint32_t a;
+	int r;
+
+	for (a = s->agcount; a-- > 0;) {
+		if ((r = ag_read(d, s, a, p, ag)) < 0)
+			return r;
+		sb_patch(ag, s->sectsize, uuid);
+		rs_blk_plan_add(plan, (uint64_t)a * s->agblocks * s->blocksize, ag, s->sectsize);
+	}
+	return 0;
+}
+
 /* see blk.h */
 int
 rs_xfs_set_uuid(rs_blkdev *d, const unsigned char *uuid)
 {
 	unsigned char sb[SB_MAX], ag[SB_MAX], old[16];
+	rs_blk_plan plan = { 0 };
 	char why[128], olds[37], news[37], logs[37];
 	uint64_t logoff, loglen;
 	int64_t want_head = 0;
@@ -404,7 +423,7 @@ rs_xfs_set_uuid(rs_blkdev *d, const unsigned char *uuid)
 		rs_uuid_fmt(logs, st.uuid);
 		if (st.clean && !memcmp(st.uuid, uuid, 16)) {
 			/* An earlier run wrote the log and stopped before the
-			 * superblocks (spec 2.9): finish it. */
+			 * superblocks (formats.md §2.9): finish it. */
 			if ((r = rs_xlog_check(&log, uuid, &st)) < 0)
 				return r;
 			if (!st.clean || !st.uuid_ok)
@@ -430,29 +449,14 @@ rs_xfs_set_uuid(rs_blkdev *d, const unsigned char *uuid)
 			return r;
 		rs_xlog_plan_none(&log);
 	}
-	/* Secondaries first, the primary last; each re-read and re-checked,
-	 * since only the log has been written in between. */
-	for (a = s.agcount; a-- > 0;) {
-		uint64_t off = (uint64_t)a * s.agblocks * s.blocksize;
-
-		if ((r = ag_read(d, &s, a, sb, ag)) < 0)
-			return r;
-		sb_patch(ag, s.sectsize, uuid);
-		if ((r = rs_blk_write(d, ag, s.sectsize, off)) < 0)
-			return r;
-	}
-	if ((r = rs_blk_sync(d)) < 0)
+	/* The superblocks are planned only now, re-read after the log write.
+	 * A copy refused now finds the log written already: that is no
+	 * longer a refusal with nothing written (blk.h) but a failure. */
+	r = plan_sbs(d, &s, sb, uuid, ag, &plan);
+	if (r == -ECANCELED && !resume)
+		r = -EIO;
+	if ((r = rs_blk_apply(d, &plan, r, "xfs")) < 0)
 		return r;
-
-	/* Read everything back. */
-	r = sb_read(d, 0, sb, &s, why, sizeof why);
-	if (r < 0 || memcmp(sb + SB_UUID, uuid, 16)) {
-		rs_err("xfs on %s: the primary superblock does not read back as written", d->path);
-		return -EIO;
-	}
-	for (a = 1; a < s.agcount; a++)
-		if ((r = ag_read(d, &s, a, sb, ag)) < 0)
-			return r == -ECANCELED ? -EIO : r;
 	if ((r = rs_xlog_check(&log, uuid, &st)) < 0)
 		return r;
 	if (!st.clean || !st.uuid_ok || (!resume && (st.head != want_head || st.cycle != want_cycle))) {

@@ -1,5 +1,5 @@
 /* xfs_log.c: reading and writing the internal XFS log for a UUID change
- * (blockdev-uuids.md 2.6, 2.7, 2.9).  The head and tail search follows
+ * (docs/formats.md §2.6, §2.7, §2.9).  The head and tail search follows
  * fs/xfs/xfs_log_recover.c (xlog_find_head, xlog_find_tail) step by step,
  * because what matters is what the kernel will conclude at the next mount. */
 #include <errno.h>
@@ -16,7 +16,7 @@
 #define OH_TID        0xB0C0D0D0u /* libxfs's "written from userspace" transaction id */
 #define CHUNK_BB      64          /* blocks per read or write through a chunk buffer */
 
-/* Record header fields, offsets from the header block (spec 2.7 table). */
+/* Record header fields, offsets from the header block (formats.md §2.7 table). */
 #define H_CYCLE   0x04
 #define H_VERSION 0x08
 #define H_LEN     0x0C
@@ -133,7 +133,7 @@ plan_block(const rs_xlog *l, int64_t i, unsigned char *b)
 			return 1;
 		}
 		/* filler: 256 KiB records of the previous cycle, so that the
-		 * head search sees exactly two cycle values (spec 2.7 step 4) */
+		 * head search sees exactly two cycle values (formats.md §2.7) */
 		start = l->reclen + (i - l->reclen) / RS_XLOG_REC_BB * RS_XLOG_REC_BB;
 		len = l->nbb - start < RS_XLOG_REC_BB ? l->nbb - start : RS_XLOG_REC_BB;
 		rec_block(b, (uint32_t)(i - start), (uint32_t)len, c - 1, (uint32_t)start, c - 1,

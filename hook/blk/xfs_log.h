@@ -1,5 +1,5 @@
 /* xfs_log.h: the internal XFS log, as far as a UUID change needs it
- * (blockdev-uuids.md 2.6 clean-log test, 2.7 full rewrite, 2.9 one
+ * (docs/formats.md §2.6 clean-log test, §2.7 full rewrite, §2.9 one
  * unmount record at the head).  Used by xfs.c only.
  *
  * The log is addressed in 512-byte basic blocks (BB), 0 .. nbb-1.  All
@@ -56,17 +56,17 @@ typedef struct {
 int rs_xlog_init(rs_xlog *l, rs_blkdev *d, uint64_t off, uint64_t len, uint32_t logsunit,
     uint32_t logsect);
 
-/* The clean-log test (spec 2.6), a port of the kernel's xlog_find_head and
+/* The clean-log test (formats.md §2.6), a port of the kernel's xlog_find_head and
  * xlog_find_tail, run over the device with the current overlay applied.
  * Fills st; returns 0 (st->clean says whether the log is clean and
  * st->uuid_ok whether its headers carry uuid), or -errno on a read error. */
 int rs_xlog_check(rs_xlog *l, const unsigned char uuid[16], rs_xlog_state *st);
 
 /* Plan (overlay) one unmount record at block head with cycle c and the given
- * UUID (spec 2.9), or the whole log rewritten with cycle c for the first
+ * UUID (formats.md §2.9), or the whole log rewritten with cycle c for the first
  * record and c - 1 for the 256 KiB filler records after it, starting right
- * after the first record (spec 2.7; the layout of the reference script, not
- * xfs_admin's, which leaves a zero gap), or nothing. */
+ * after the first record (formats.md §2.7; unlike xfs_admin, which leaves a zero gap
+ * there), or nothing. */
 void rs_xlog_plan_unmount(rs_xlog *l, int64_t head, uint32_t c, const unsigned char uuid[16]);
 void rs_xlog_plan_none(rs_xlog *l);
 /* Returns 0, or -EINVAL when c < 2 or the layout would need a 1-block

@@ -1,15 +1,15 @@
-/* bdev.c: block devices found without udev (initramfs.md section 4):
+/* bdev.c: block devices found without udev (docs/boot.md §4):
  * /sys/class/block lists them, devtmpfs made their nodes, and our own
  * probe (blk/) reads their identifiers. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "boot.h"
+#include "io.h"
 #include "log.h"
 
 /* Bounded copy; names longer than the field are cut (never expected). */
@@ -27,20 +27,12 @@ static int
 read_attr(const char *name, const char *attr, char *buf, size_t cap)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
+	int r;
 
 	snprintf(path, sizeof path, "/sys/class/block/%s/%s", name, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
+	r = rs_read_file(path, buf, cap, NULL);
 	buf[strcspn(buf, "\n")] = 0;
-	return 0;
+	return r;
 }
 
 /* The whole-disk name of a partition: the sysfs link of "vda2" ends in

@@ -1,5 +1,5 @@
-/* boot.h: reseal as PID 1 in a tiny initramfs (DESIGN.md section 2,
- * initramfs.md).  Everything here runs before the real init; nothing may
+/* boot.h: reseal as PID 1 in a tiny initramfs (docs/boot.md
+ * §2).  Everything here runs before the real init; nothing may
  * end the process except rs_panic(). */
 #ifndef RS_BOOT_H
 #define RS_BOOT_H
@@ -29,7 +29,7 @@
 
 enum rs_reseal_mode { RS_RESEAL_AUTO, RS_RESEAL_FORCE, RS_RESEAL_OFF };
 
-/* --- cmdline.c: /proc/cmdline (initramfs.md section 3) --- */
+/* --- cmdline.c: /proc/cmdline (docs/boot.md §3) --- */
 typedef struct {
 	char root[256];           /* root= with quotes removed */
 	char rootfstype[32];
@@ -48,7 +48,7 @@ typedef struct {
  * hands them to init as arguments already).  Never fails. */
 void rs_cmdline_parse(rs_cmdline *c, const char *text);
 
-/* --- bdev.c: block devices without udev (initramfs.md section 4) --- */
+/* --- bdev.c: block devices without udev (docs/boot.md §4) --- */
 typedef struct {
 	char name[32];            /* kernel name: vda2 */
 	char path[48];            /* /dev/vda2 */
@@ -77,7 +77,7 @@ int rs_bdev_scan(rs_bdevs *l);
  * 0xMMmmm / MAJ:MIN... number is not supported (logged).  NULL if none. */
 const rs_bdev *rs_bdev_match(const rs_bdevs *l, const char *spec);
 
-/* --- plan.c: the reseal as a journaled plan (DESIGN.md section 3) --- */
+/* --- plan.c: the reseal as a journaled plan (docs/boot.md §11) --- */
 #define RS_PLAN_MAX 32
 
 typedef struct {
@@ -116,7 +116,7 @@ void rs_plan_refs(const rs_plan *p, rs_refs *refs);
  * returns the number of modules that failed to load. */
 int rs_modules_load(void);
 
-/* --- switchroot.c (initramfs.md section 8) --- */
+/* --- switchroot.c (docs/boot.md §8) --- */
 /* Pick the init to run in newroot (cmdline init=, else the defaults) and
  * check it is an executable regular file there.  Returns 0 or -errno. */
 int rs_switch_root_check(const char *newroot, const char *want, char *init, size_t cap);

@@ -1,4 +1,4 @@
-/* cmdline.c: the kernel command line (initramfs.md section 3).
+/* cmdline.c: the kernel command line (docs/boot.md §3).
  * Table-driven: one row per parameter reseal understands. */
 #include <stdlib.h>
 #include <string.h>

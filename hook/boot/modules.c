@@ -1,5 +1,5 @@
-/* modules.c: load the kernel modules the initramfs lists (initramfs.md
- * section 5).  The image builder resolves dependencies from modules.dep
+/* modules.c: load the kernel modules the initramfs lists (docs/boot.md
+ * §5).  The image builder resolves dependencies from modules.dep
  * and decompresses, so loading is a plain finit_module per line. */
 #include <errno.h>
 #include <fcntl.h>
@@ -8,9 +8,10 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "io.h"
 #include "log.h"
 
-/* musl declares no finit_module (initramfs.md 5). */
+/* musl declares no finit_module (docs/boot.md §5). */
 static int
 finit_module_fd(int fd)
 {
@@ -22,19 +23,19 @@ int
 rs_modules_load(void)
 {
 	static char list[16384];
-	ssize_t n;
-	size_t pos = 0;
-	int fd, failed = 0, loaded = 0;
+	size_t n, pos = 0;
+	int rc, failed = 0, loaded = 0;
 
-	fd = open(RS_MODLIST, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	rc = rs_read_file(RS_MODLIST, list, sizeof list, &n);
+	if (rc == -ENOENT)
 		return 0;   /* an initramfs without modules: everything is built in */
-	n = read(fd, list, sizeof list - 1);
-	close(fd);
-	if (n < 0)
+	if (rc == -EFBIG) {
+		rs_warn("%s is longer than %zu bytes; the rest is ignored", RS_MODLIST, n);
+	} else if (rc < 0) {
+		rs_warn("unable to read %s: %s", RS_MODLIST, rs_strerr(rc));
 		return 1;
-	list[n] = 0;
-	while (pos < (size_t)n) {
+	}
+	while (pos < n) {
 		char *line = list + pos, *end = strchr(line, '\n');
 		int r, mfd;
 

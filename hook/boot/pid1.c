@@ -1,5 +1,5 @@
 /* pid1.c: reseal as /init.  rs_boot_main() reads as the boot script
- * (initramfs.md section 2); every path ends in execve or rs_panic. */
+ * (docs/boot.md §2); every path ends in execve or rs_panic. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,6 +14,7 @@
 #include "boot.h"
 #include "config.h"
 #include "fault.h"
+#include "io.h"
 #include "log.h"
 #include "ops.h"
 
@@ -47,7 +48,7 @@ mount_api(void)
 	mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755");
 }
 
-/* fds 0-2 may be closed when the cpio has no /dev/console (initramfs.md 7). */
+/* fds 0-2 may be closed when the cpio has no /dev/console (docs/boot.md §7). */
 static void
 ensure_stdio(void)
 {
@@ -77,25 +78,18 @@ static void
 set_devkmsg(const char *value)
 {
 	int fd;
-	ssize_t n;
 
-	if (value) {
-		fd = open(DEVKMSG_KNOB, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return;
-		n = read(fd, devkmsg_saved, sizeof devkmsg_saved - 1);
-		close(fd);
-		if (n <= 0)
-			return;
-		devkmsg_saved[n] = 0;
-	} else if (!devkmsg_saved[0]) {
+	/* The knob's values ("on", "off", "ratelimit") all fit; a value that
+	 * does not is left alone. */
+	if (value && rs_read_file(DEVKMSG_KNOB, devkmsg_saved, sizeof devkmsg_saved, NULL) < 0)
+		devkmsg_saved[0] = 0;
+	if (!devkmsg_saved[0])
 		return;
-	}
 	fd = open(DEVKMSG_KNOB, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	value = value ? value : devkmsg_saved;
-	(void)!write(fd, value, strlen(value));
+	(void)rs_write_full(fd, value, strlen(value));
 	close(fd);
 }
 
@@ -113,14 +107,10 @@ static void
 read_cmdline(void)
 {
 	char text[4096];
-	ssize_t n = 0;
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
 
-	if (fd >= 0) {
-		n = read(fd, text, sizeof text - 1);
-		close(fd);
-	}
-	text[n > 0 ? n : 0] = 0;
+	/* Unreadable: no parameters.  Longer than text: its first 4095 bytes
+	 * (rs_read_file keeps them) are better than none. */
+	(void)rs_read_file("/proc/cmdline", text, sizeof text, NULL);
 	rs_cmdline_parse(&cmdline, text);
 	if (cmdline.debug)
 		rs_log_level = RS_DEBUG;
@@ -155,7 +145,7 @@ log_devices(void)
 
 /* Is there a journal on the fs of b naming spec's value as an old one?
  * That fs is the root whose identifiers an interrupted boot changed
- * before it could rewrite the references (DESIGN.md 3). */
+ * before it could rewrite the references (docs/boot.md §12). */
 static int
 journal_names(const rs_bdev *b, const char *spec)
 {
@@ -349,7 +339,7 @@ commit(void)
 		rs_warn("unable to remove %s: %s", RS_MARKER_PATH, rs_strerr(r));
 }
 
-/* The reseal (DESIGN.md 3).  Root is mounted ro on entry and mounted (ro
+/* The reseal (docs/boot.md §11).  Root is mounted ro on entry and mounted (ro
  * or rw) on return; the caller remounts it as the command line asks.
  * Returns nothing: every failure is logged and the boot goes on. */
 static void

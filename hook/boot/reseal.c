@@ -1,4 +1,4 @@
-/* reseal.c: the journaled reseal at boot (DESIGN.md section 3).
+/* reseal.c: the journaled reseal at boot (docs/boot.md §11).
  *
  *  1. plan: draw every new value and write /etc/reseal/journal atomically
  *     (or load it: a crashed boot resumes to the same identity);
@@ -7,7 +7,7 @@
  *     already done, else it is refused;
  *  3. files, root mounted rw (plus /boot and the ESP when fstab has them):
  *     references old -> new, machine-id, keys, the other identity ops;
- *  4. commit: journal removed, then the marker, then the status record.
+ *  4. commit: the status record, then the journal removed, then the marker.
  * The journal never outlives the marker, so "journal present" always means
  * "resume".  Any failure is logged and the boot goes on. */
 #include <errno.h>
@@ -88,7 +88,7 @@ add_fs(rs_plan *p, const rs_bdev *b, rs_rng *rng)
 }
 
 /* Does the ESP carry the removable-media loader?  Only then may its
- * partition GUID change: UEFI Boot#### entries name it (spec 10.4). */
+ * partition GUID change: UEFI Boot#### entries name it (docs/formats.md §11.2). */
 static int
 esp_has_fallback(const rs_bdev *b)
 {
@@ -142,7 +142,7 @@ add_table(rs_plan *p, const rs_bdevs *l, const rs_bdev *disk, rs_rng *rng)
 	}
 }
 
-/* The image's own devices (DESIGN 4): the root fs, its disk's partition
+/* The image's own devices (docs/boot.md §13): the root fs, its disk's partition
  * table, and whatever the root's fstab names. */
 static int
 plan_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_root *r, rs_rng *rng)

@@ -1,4 +1,4 @@
-/* switchroot.c: hand over to the real init (initramfs.md sections 8, 9). */
+/* switchroot.c: hand over to the real init (docs/boot.md §8, §9). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -156,7 +156,7 @@ rs_switch_root(const char *newroot, const char *init, char **argv)
 	delete_tree(rootfd, root.st_dev);
 	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
 		return -errno;
-	/* The console from the new root's devtmpfs (initramfs.md 7). */
+	/* The console from the new root's devtmpfs (docs/boot.md §7). */
 	fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd >= 0) {
 		dup2(fd, 0);

@@ -1,4 +1,4 @@
-/* credential_secret.c: systemd's credential encryption key (identity.md 4.3). */
+/* credential_secret.c: systemd's credential encryption key (docs/operations.md §4.3). */
 #include "ops.h"
 
 /* see ops.h */

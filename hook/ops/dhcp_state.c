@@ -1,4 +1,4 @@
-/* dhcp_state.c: DHCP leases and stored DUIDs (identity.md 5.2). */
+/* dhcp_state.c: DHCP leases and stored DUIDs (docs/operations.md §5.2). */
 #include <stddef.h>
 
 #include "ops.h"
@@ -7,7 +7,7 @@
 int
 rs_op_dhcp_state_run(rs_ctx *ctx)
 {
-	/* identity.md 5.2: leases and stored DUIDs of every common client. */
+	/* docs/operations.md §5.2: leases and stored DUIDs of every common client. */
 	static const struct { const char *dir, *pattern; } state[] = {
 		{ "/var/lib/dhcp", "*" },              /* ISC dhclient, Debian family */
 		{ "/var/lib/dhclient", "*" },          /* ISC dhclient, RH family */

@@ -1,4 +1,4 @@
-/* hostname.c: optional new hostname from a pattern (identity.md 7.2).
+/* hostname.c: optional new hostname from a pattern (docs/operations.md §7.2).
  *
  * Off unless [hostname] pattern is set.  Each '?' in the pattern becomes a
  * random hex digit (the same syntax systemd's hostname(5) uses, so a pattern

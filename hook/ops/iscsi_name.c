@@ -1,4 +1,4 @@
-/* iscsi_name.c: the iSCSI initiator name (identity.md 7.1). */
+/* iscsi_name.c: the iSCSI initiator name (docs/operations.md §7.1). */
 #include "ops.h"
 
 /* see ops.h */

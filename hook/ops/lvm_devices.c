@@ -1,4 +1,4 @@
-/* lvm_devices.c: LVM's device list, which names WWIDs (identity.md 7.4). */
+/* lvm_devices.c: LVM's device list, which names WWIDs (docs/operations.md §7.4). */
 #include "ops.h"
 
 /* see ops.h */

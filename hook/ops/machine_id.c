@@ -1,12 +1,12 @@
-/* machine_id.c: /etc/machine-id and its D-Bus copy (identity.md section 3). */
+/* machine_id.c: /etc/machine-id and its D-Bus copy (docs/operations.md §3). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "blk.h"
 #include "log.h"
 #include "ops.h"
+#include "uuid.h"
 
 #define MID_PATH  "/etc/machine-id"
 #define DBUS_PATH "/var/lib/dbus/machine-id"
@@ -41,7 +41,7 @@ drop_journal(rs_ctx *ctx, const char *old)
 	return rs_do_remove(ctx, path, 1);
 }
 
-/* A regular-file D-Bus ID would be reused by systemd (identity.md 3.2);
+/* A regular-file D-Bus ID would be reused by systemd (docs/operations.md §3.2);
  * a symlink (usually to /etc/machine-id) is left alone. */
 static int
 dbus_is_file(rs_ctx *ctx)

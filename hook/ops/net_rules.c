@@ -1,5 +1,5 @@
 /* net_rules.c: interface names bound to the template's MAC addresses
- * (identity.md section 5.3). */
+ * (docs/operations.md §5.3). */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* random_seed.c: saved random seeds (identity.md section 4).
+/* random_seed.c: saved random seeds (docs/operations.md §4).
  *
  * Every clone of a template shares its saved seed.  systemd's seed gets
  * fresh bytes from our DRBG (drawn after the kernel CRNG was ready), never

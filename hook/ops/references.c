@@ -1,5 +1,5 @@
-/* references.c: every text that names a changed UUID (blockdev-uuids.md
- * section 10.2).  Runs only when ctx->refs holds pairs: the boot plan (or
+/* references.c: every text that names a changed UUID (docs/formats.md
+ * §10.2).  Runs only when ctx->refs holds pairs: the boot plan (or
  * `reseal references OLD=NEW...`) supplies them. */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +42,7 @@ static const struct { const char *dir, *pattern; } globs[] = {
 };
 
 /* ESP directories whose subdirectories may hold a GRUB stub grub.cfg
- * ("search.fs_uuid <uuid> root", spec 10.4). */
+ * ("search.fs_uuid <uuid> root", docs/formats.md §11.1). */
 static const char *const esp_efi[] = { "/boot/efi/EFI", "/efi/EFI", "/boot/EFI" };
 
 static char in[REF_FILE_MAX], out[REF_FILE_MAX + 8192];

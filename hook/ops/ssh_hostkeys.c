@@ -1,5 +1,5 @@
-/* ssh_hostkeys.c: new SSH host keys (identity.md section 6,
- * keys-and-entropy.md sections 2, 3 and 7.4).
+/* ssh_hostkeys.c: new SSH host keys (docs/operations.md §6,
+ * docs/keys.md §2, §3, §7.4 and §10).
  *
  * Every old /etc/ssh/ssh_host_* file is removed first (template keys must
  * never survive on a clone); then one key per configured type is drawn from

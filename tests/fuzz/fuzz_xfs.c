@@ -5,7 +5,7 @@
  *    geometry checks, the AG copies and the log code see fuzzed values.
  * 3. The input as byte edits of a small, valid XFS-shaped image with a
  *    256 KiB log (byte 0 picks the log layout: fresh, wrapped, head at the
- *    last block, xfs_admin's zero gap; see blockdev-uuids.md 2.6-2.9; a
+ *    last block, xfs_admin's zero gap; see docs/formats.md §2.6-§2.9; a
  *    log left by an interrupted run; a log stripe unit): the
  *    head search, the simulated write and both log writers run on every
  *    input, and superblock edits keep valid CRCs.

@@ -1,4 +1,4 @@
-/* test_crc.c: check values of blockdev-uuids.md section 0.1, and UUID text. */
+/* test_crc.c: check values of docs/formats.md §0.1, and UUID text. */
 #include <string.h>
 
 #include "blk.h"

@@ -1,5 +1,5 @@
 /* test_ed25519.c: rs_ed25519_public_from_seed against known answers
- * (keys-and-entropy.md section 4.3), and the `ed25519_pub` tool that
+ * (docs/keys.md §4.3), and the `ed25519_pub` tool that
  * tests/t-ed25519-oracle.sh drives against python3-cryptography. */
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* test_refs.c: textual reference rewriting (blockdev-uuids.md 10.1). */
+/* test_refs.c: textual reference rewriting (docs/formats.md §10.1). */
 #include <string.h>
 
 #include "refs.h"

@@ -1,4 +1,4 @@
-/* test_sshkey.c: SSH key encodings (keys-and-entropy.md sections 2-3), and
+/* test_sshkey.c: SSH key encodings (docs/keys.md §2, §3), and
  * the `sshkey_write` helper that tests/t-keys.sh feeds to the real tools. */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +21,13 @@ int tool_sshkey_write(int argc, char **argv);
 #define BEGIN      "-----BEGIN OPENSSH PRIVATE KEY-----\n"
 #define END        "-----END OPENSSH PRIVATE KEY-----\n"
 
-/* TEST 1 written by ../shared/reference/mkkey.py, comment "test@reseal",
- * check-int deadbeef; the reference writer is itself checked against
- * ssh-keygen -p re-encoding. */
+/* TEST 1 (RFC 8032 test 1 seed), comment "test@reseal", check-int deadbeef,
+ * as tests/oracles/sshkey.py writes it:
+ *   /usr/bin/python3 tests/oracles/sshkey.py write <TEST1_SEED> OUT
+ *       --comment test@reseal --check deadbeef
+ * tests/t-keys.sh checks that the oracle reproduces both strings byte for
+ * byte, and that the oracle's keys pass key_structure, ssh-keygen -p
+ * re-encoding (identical but for the check-ints) and sign/verify. */
 static const char test1_golden[] =
     BEGIN
     "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
@@ -198,10 +202,10 @@ test_ed25519_files(void)
 	CHECK("privlen is roundup8(131 + comment length)", ok);
 
 	n = test1_private("test@reseal", 0xdeadbeef, file, sizeof file);
-	CHECK("TEST 1 private file equals the reference writer's byte for byte",
+	CHECK("TEST 1 private file equals the oracle writer's byte for byte",
 	    n == strlen(test1_golden) && !strcmp(file, test1_golden));
 	n = rs_sshkey_openssh_public(&key, "test@reseal", file, sizeof file);
-	CHECK("TEST 1 .pub line equals the reference writer's",
+	CHECK("TEST 1 .pub line equals the oracle writer's",
 	    n == strlen(test1_golden_pub) && !strcmp(file, test1_golden_pub));
 	n = rs_sshkey_openssh_public(&key, "", file, sizeof file);
 	CHECK(".pub base64 is 68 characters and an empty comment keeps the space",

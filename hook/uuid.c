@@ -1,10 +1,11 @@
-/* uuid.c: the textual UUID form blkid and fstab use. */
+/* uuid.c: see uuid.h; the textual forms blkid and fstab use. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 
-#include "blk.h"
+#include "uuid.h"
 
-/* see blk.h */
+/* see uuid.h */
 void
 rs_uuid_fmt(char out[37], const unsigned char u[16])
 {
@@ -26,7 +27,7 @@ hexval(char c)
 	return -1;
 }
 
-/* see blk.h */
+/* see uuid.h */
 void
 rs_uuid_v4(unsigned char u[16])
 {
@@ -34,7 +35,7 @@ rs_uuid_v4(unsigned char u[16])
 	u[8] = (u[8] & 0x3F) | 0x80;
 }
 
-/* see blk.h */
+/* see uuid.h */
 int
 rs_id4_parse(unsigned char out[4], const char *s)
 {
@@ -52,11 +53,14 @@ rs_id4_parse(unsigned char out[4], const char *s)
 	}
 	if (n != 8 || !v)
 		return -EINVAL;
-	rs_put_le32(out, v);
+	out[0] = (unsigned char)v;
+	out[1] = (unsigned char)(v >> 8);
+	out[2] = (unsigned char)(v >> 16);
+	out[3] = (unsigned char)(v >> 24);
 	return 0;
 }
 
-/* see blk.h */
+/* see uuid.h */
 int
 rs_uuid_parse(unsigned char u[16], const char *s)
 {
