@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/btrfs.sh: btrfs fsid change, reseal vs btrfstune -m (METADATA_UUID,
-# two transactions) and btrfstune -u (rewrites every tree block); spec
-# blockdev-uuids.md 3.2, 3.3 and 9.
+# two transactions) and btrfstune -u (rewrites every tree block);
+# docs/formats.md §3.2, §3.3 and §8.
 #
 # For each image size (fresh sparse mkfs.btrfs images): bytes issued by the
 # tool's write calls (reseal's own count; for btrfstune, strace -y summing

@@ -6,8 +6,8 @@
 # without -s, since callgrind needs the symbol).  Reference: libsodium's
 # crypto_sign_seed_keypair (gcc -O2, system libsodium).  Both harnesses chain
 # N keygens, each seed being the previous public key, and must end on the same
-# key.  Goal: ours <= 1.5 x libsodium (keys-and-entropy.md section 8 measured
-# libsodium at 215,337 Ir per keygen).  Exits 1 when the goal is missed.
+# key.  Goal: ours <= 1.5 x libsodium (both measured by this script;
+# docs/keys.md §4.5).  Exits 1 when the goal is missed.
 #
 # usage: sh bench/ed25519.sh [N]     N keygens per run (default 100)
 #        sh bench/ed25519.sh table   regenerate the base table in

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/ext4.sh: ext4 UUID change, reseal (superblock copies only, pinning
-# metadata_csum_seed; blockdev-uuids.md 1.7) vs tune2fs.
+# metadata_csum_seed; docs/formats.md §1.7) vs tune2fs.
 #
 # Images (default mkfs.ext4 features: metadata_csum, no seed):
 #   empty-1G    1 GiB sparse, fresh from mkfs
@@ -9,7 +9,7 @@
 # Tools, each on its own fresh sparse copy of the same image:
 #   reseal      reseal setuuid IMG random
 #   tune2fs     tune2fs -U random IMG            (rewrites every metadata
-#               checksum, spec 1.6; allowed because the images were never
+#               checksum, formats.md §1.6; allowed because the images were never
 #               mounted, i.e. s_lastcheck >= s_mtime)
 #   tune2fs+s   tune2fs -O metadata_csum_seed -U random IMG  (the O(1) variant)
 # Columns: bytes issued to the image (reseal's own "N bytes written",
@@ -179,7 +179,7 @@ for img in empty-1G files-1G empty-64G; do
 	echo
 done
 
-# Once mounted, tune2fs -U wants an e2fsck -f first (spec 1.6); reseal does not.
+# Once mounted, tune2fs -U wants an e2fsck -f first (formats.md §1.6); reseal does not.
 cp --sparse=always "$W/files-1G.img" "$W/x.img"
 mount -o loop "$W/x.img" "$MNT" && touch "$MNT/used" && umount "$MNT" || die "mount files-1G"
 if tune2fs -U random "$W/x.img" </dev/null >/dev/null 2>&1; then

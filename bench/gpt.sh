@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/gpt.sh: GPT disk + partition GUID change, reseal vs sgdisk -G, and
-# MBR disk id change, reseal vs sfdisk --disk-id (blockdev-uuids.md 6, 7).
+# MBR disk id change, reseal vs sfdisk --disk-id (docs/formats.md §6, §7).
 #
 # For each image size: bytes issued by the tool's write calls (reseal's own
 # count; for sgdisk/sfdisk, strace -y summing write/pwrite* on the image),

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/xfs.sh: XFS UUID change, reseal (one unmount record at the log head
-# + the AG superblocks, blockdev-uuids.md 2.9) vs xfs_admin -U generate
-# (rewrites the whole log, 2.5 and 2.7).
+# + the AG superblocks, docs/formats.md §2.9) vs xfs_admin -U generate
+# (rewrites the whole log, §2.5 and §2.7).
 #
 # For 1 GiB and 64 GiB sparse images, fresh from mkfs.xfs and after one
 # mount/umount: bytes issued (reseal's own "N bytes written"; for xfs_admin,

@@ -42,7 +42,7 @@ MODLIST = "etc/reseal/modules"
 BASE_DIRS = ["dev", "proc", "sys", "run", "sysroot", "etc", "etc/reseal"]
 # Harmless on a kernel whose built-in cpio already has /dev/console (Debian's
 # default list does): they make the image self-sufficient when it has not,
-# so that init starts with fds 0, 1, 2 open (initramfs.md section 7).
+# so that init starts with fds 0, 1, 2 open (docs/boot.md §7).
 DEV_NODES = [("dev/console", 0o600, 5, 1), ("dev/null", 0o666, 1, 3)]
 COMPRESSED = (".ko.xz", ".ko.zst", ".ko.gz")
 

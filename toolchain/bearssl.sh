@@ -2,7 +2,7 @@
 # Build BearSSL's static library from Debian's own source package with musl-gcc.
 #
 # Debian's libbearssl.a is compiled with glibc's _FORTIFY_SOURCE and calls
-# __memcpy_chk & co., which musl lacks (keys-and-entropy.md section 6).
+# __memcpy_chk & co., which musl lacks (docs/keys.md §6).
 # Rebuilding the same source with musl-gcc needs no shim, and the same recipe
 # works for cross targets.
 #
