@@ -4,13 +4,14 @@
 # exits 0) or `pass NAME` / `fail NAME [why]`.  tests/run.sh counts the
 # "ok " and "FAIL " lines.  Variables: TOP (repo), RESEAL (the static
 # product), RESEAL_ASAN (sanitizer build of the same CLI), RTEST (unit/tool
-# binary), REF (shared/reference), T (a fresh scratch dir, removed at exit).
+# binary), ORACLES (tests/oracles: oracles written in this repository),
+# T (a fresh scratch dir, removed at exit).
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 RESEAL=${RESEAL:-$TOP/build/reseal}
 RESEAL_ASAN=${RESEAL_ASAN:-$TOP/build/reseal-asan}
 RTEST=${RTEST:-$TOP/build/reseal-test}
-REF=${REF:-$TOP/../shared/reference}
+ORACLES=$TOP/tests/oracles
 T=$(mktemp -d /tmp/reseal-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 TNAME=$(basename "$0" .sh)

@@ -1,6 +1,8 @@
-# t-blk-btrfs.sh: btrfs probe and O(1) fsid change (blockdev-uuids.md
+# t-blk-btrfs.sh: btrfs probe and O(1) fsid change (docs/formats.md
 # section 3) against the official tools: blkid, btrfs check, btrfs
-# inspect-internal dump-super, btrfstune, the kernel's btrfs driver.
+# inspect-internal dump-super, btrfstune, the kernel's btrfs driver; and
+# tests/oracles/btrfs_setuuid.py, a second implementation of the change, as
+# a byte-for-byte oracle.
 . "$(dirname "$0")/lib.sh"
 
 for tool in mkfs.btrfs btrfs btrfstune blkid losetup /usr/bin/python3; do
@@ -133,6 +135,11 @@ for img in a u; do
 	cp --sparse=always "$T/$img.img" "$T/$img.orig"
 	old=$(bl_uuid "$T/$img.img")
 	check "$img: setuuid exits 0" "$RESEAL_ASAN" setuuid "$T/$img.img" $U1
+	cp --sparse=always "$T/$img.orig" "$T/$img.oracle"
+	check "$img: same bytes as tests/oracles/btrfs_setuuid.py" sh -c \
+		'/usr/bin/python3 "$1/btrfs_setuuid.py" "$2" "$3" >/dev/null && cmp "$2" "$4"' \
+		_ "$ORACLES" "$T/$img.oracle" $U1 "$T/$img.img"
+	rm -f "$T/$img.oracle"
 	check "$img: btrfs check --readonly is clean" btrfs check --readonly "$T/$img.img"
 	check "$img: blkid shows the new UUID" test "$(bl_uuid "$T/$img.img")" = $U1
 	check "$img: dump-super metadata_uuid is the old fsid" test "$(super "$T/$img.img" metadata_uuid)" = "$old"
@@ -158,9 +165,17 @@ for img in a u; do
 done
 
 cp --sparse=always "$T/l.img" "$T/l.ref"
-/usr/bin/python3 "$REF/btrfs_setuuid_proto.py" "$T/l.ref" $U1 >/dev/null 2>&1
+cp --sparse=always "$T/l.img" "$T/l.orig"
+check "oracle: tests/oracles/btrfs_setuuid.py changes a copy" \
+	/usr/bin/python3 "$ORACLES/btrfs_setuuid.py" "$T/l.ref" $U1
 "$RESEAL" setuuid "$T/l.img" $U1 >/dev/null 2>&1
-check "byte-identical to the reference prototype for the same UUID" cmp "$T/l.ref" "$T/l.img"
+check "byte-identical to the oracle for the same UUID" cmp "$T/l.ref" "$T/l.img"
+lold=$(super "$T/l.orig" fsid)
+cp --sparse=always "$T/l.ref" "$T/l.back"
+/usr/bin/python3 "$ORACLES/btrfs_setuuid.py" "$T/l.back" "$lold" >/dev/null
+check "oracle: changed back to the original, byte-identical to the untouched image" \
+	cmp "$T/l.orig" "$T/l.back"
+rm -f "$T/l.back"
 "$RESEAL" setuuid "$T/l.img" $U1 >"$T/o" 2>&1; rc=$?
 check "setuuid to the current UUID is a no-op (0 bytes written)" \
 	sh -c "[ $rc -eq 0 ] && cmp -s '$T/l.ref' '$T/l.img' && grep -q '(0 bytes written)' '$T/o'"

@@ -1,8 +1,10 @@
-# t-blk-ext4.sh: ext2/3/4 probe and O(1) UUID change (blockdev-uuids.md
+# t-blk-ext4.sh: ext2/3/4 probe and O(1) UUID change (docs/formats.md
 # section 1) against the official tools: blkid (probe output), e2fsck -fn,
 # dumpe2fs, debugfs, the kernel (loop mount, write, unmount), and
-# ../shared/reference/ext4_setuuid_proto.py as a byte-for-byte oracle.
+# tests/oracles/ext4_setuuid.py, a second implementation of the change, as a
+# byte-for-byte oracle.
 . "$(dirname "$0")/lib.sh"
+export PYTHONDONTWRITEBYTECODE=1   # the oracles import tests/oracles/crcs.py
 
 U=01234567-89ab-cdef-0123-456789abcdef
 # The stdlib is enough, and /usr/bin/python3 starts far faster than a pyenv shim.
@@ -38,9 +40,10 @@ kernel_rw() {
 	echo hello >"$MNT/after-setuuid"
 	umount "$MNT" && detach "$L" && e2fsck -fn "$1"
 }
-# Same bytes as the Python reference given the same image and UUID.
+# proto_same IMG COPY UUID: the oracle, run on COPY (the image as it was
+# before reseal changed IMG) with the same UUID, leaves the same bytes.
 proto_same() {
-	$PY "$REF/ext4_setuuid_proto.py" "$2" "$3" >/dev/null && cmp "$1" "$2"
+	$PY "$ORACLES/ext4_setuuid.py" "$2" "$3" >/dev/null && cmp "$1" "$2"
 }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 # refuses NAME IMG PATTERN [DEV]: exit 100, PATTERN in the message, image unchanged.
@@ -60,11 +63,11 @@ refuses() {
 # sbset IMG OFFSET VALUE: OR VALUE into the LE32 superblock field at OFFSET
 # and recompute s_checksum (metadata_csum), so only that field is "wrong".
 sbset() {
-	$PY - "$@" "$REF" <<'EOF'
+	$PY - "$@" "$ORACLES" <<'EOF'
 import struct, sys
-img, off, val, ref = sys.argv[1], int(sys.argv[2], 0), int(sys.argv[3], 0), sys.argv[4]
-sys.path.insert(0, ref)
-from tools import crc32c_raw
+img, off, val, oracles = sys.argv[1], int(sys.argv[2], 0), int(sys.argv[3], 0), sys.argv[4]
+sys.path.insert(0, oracles)
+from crcs import crc32c_raw
 with open(img, 'r+b') as f:
     f.seek(1024); sb = bytearray(f.read(1024))
     struct.pack_into('<I', sb, off, struct.unpack_from('<I', sb, off)[0] | val)
@@ -73,6 +76,8 @@ with open(img, 'r+b') as f:
     f.seek(1024); f.write(sb)
 EOF
 }
+
+check "oracle: its CRCs give the catalogue check values" $PY "$ORACLES/crcs.py"
 
 # --- the mkfs variants: probe = blkid, change, then every oracle ---------
 n=0
@@ -97,11 +102,11 @@ variant() {   # NAME SEED(yes|no) SIZE MKFS-ARGS...
 	else
 		check "$name: no metadata_csum_seed (not needed)" lacks_feature "$img" metadata_csum_seed
 	fi
-	check "$name: same bytes as ext4_setuuid_proto.py" proto_same "$img" "$ref" "$U"
+	check "$name: same bytes as tests/oracles/ext4_setuuid.py" proto_same "$img" "$ref" "$U"
 	check "$name: kernel mounts rw, writes; e2fsck still clean" kernel_rw "$img"
 }
 # Mounted, written and unmounted: s_lastcheck < s_mtime, the state in which
-# tune2fs -U demands an e2fsck -f first (spec 1.6).
+# tune2fs -U demands an e2fsck -f first (docs/formats.md 1.6).
 use_it() {
 	tune2fs -T 20200101 "$1" >/dev/null &&   # last checked long before the mount
 	attach "$1" && mount "$L" "$MNT" && cp -r "$TOP/hook/blk" "$MNT/" && umount "$MNT" && detach "$L"
@@ -142,7 +147,7 @@ check "random: e2fsck -fn clean" e2fsck -fn "$img"
 check "random: a second change of a seeded filesystem is clean too" "$RESEAL" setuuid "$img" "$U"
 check "random: e2fsck -fn clean after the second change" e2fsck -fn "$img"
 
-# --- resuming after a crash (spec 0.3): backups already written ----------
+# --- resuming after a crash (docs/formats.md 0.3): backups already written
 for kind in csum crc16; do
 	orig=$T/resume-$kind.orig a=$T/resume-$kind.a b=$T/resume-$kind.b
 	opt=; [ $kind = crc16 ] && opt=-O^metadata_csum,uninit_bg
@@ -165,10 +170,10 @@ done
 img=$T/foreign.img
 truncate -s 160M "$img" && mkfs.ext4 -q -F -b 4096 -g 8192 "$img"
 # group 1's backup (byte 32 MiB) gets another UUID, with a valid checksum
-$PY - "$img" "$REF" <<'EOF'
+$PY - "$img" "$ORACLES" <<'EOF'
 import struct, sys
 sys.path.insert(0, sys.argv[2])
-from tools import crc32c_raw
+from crcs import crc32c_raw
 with open(sys.argv[1], 'r+b') as f:
     f.seek(32 << 20); sb = bytearray(f.read(1024))
     sb[0x68:0x78] = bytes(range(16))
@@ -270,10 +275,10 @@ img=$T/mmpbusy.img
 truncate -s 64M "$img" && mkfs.ext4 -q -F -O mmp "$img"
 # mmp_seq = EXT4_MMP_SEQ_FSCK, MMP checksum recomputed (debugfs itself
 # takes and releases MMP, so it cannot leave this state behind).
-$PY - "$img" "$REF" <<'EOF'
+$PY - "$img" "$ORACLES" <<'EOF'
 import struct, sys
 sys.path.insert(0, sys.argv[2])
-from tools import crc32c_raw
+from crcs import crc32c_raw
 with open(sys.argv[1], 'r+b') as f:
     f.seek(1024); sb = f.read(1024)
     bs = 1024 << struct.unpack_from('<I', sb, 0x18)[0]

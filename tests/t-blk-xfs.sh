@@ -1,8 +1,9 @@
-# t-blk-xfs.sh: XFS probe and O(1) UUID change (blockdev-uuids.md section 2)
+# t-blk-xfs.sh: XFS probe and O(1) UUID change (docs/formats.md section 2)
 # against the official tools: blkid (probe output), xfs_repair -n,
-# xfs_logprint -t, the kernel (loop mount, write, remount; shutdown -f and
-# log recovery), and ../shared/reference/xfs_minlog.py (variant "head") and
-# xfs_setuuid_proto.py as byte-for-byte oracles.
+# xfs_logprint -t, xfs_db, the kernel (loop mount, write, remount; shutdown
+# -f and log recovery), and tests/oracles/xfs_setuuid.py, a second
+# implementation of the change (its "minimal" and "full" log writes) and of
+# the clean-log test, as a byte-for-byte oracle.
 . "$(dirname "$0")/lib.sh"
 
 # /usr/bin/python3 starts far faster than a pyenv shim; stdlib only
@@ -74,10 +75,10 @@ kernel_rw() {
 	[ "$(cat "$MNT/after-setuuid")" = "after-$2" ] || { echo "file lost"; _ok=1; }
 	umount "$MNT" && return $_ok
 }
-# Spec 2.9's crash test: write and sync files, shut down the filesystem with
-# the log flushed but not unmounted (so the next mount must replay it),
-# unmount, mount again (recovery), read back, unmount, xfs_repair -n, one
-# more mount cycle.
+# The crash test of docs/formats.md 2.9: write and sync files, shut down
+# the filesystem with the log flushed but not unmounted (so the next mount
+# must replay it), unmount, mount again (recovery), read back, unmount,
+# xfs_repair -n, one more mount cycle.
 crash_recover() {
 	mount -o loop "$1" "$MNT" || return 1
 	for i in 1 2 3 4 5 6; do echo "crash-$i" >"$MNT/c$i"; done
@@ -108,8 +109,8 @@ use_fs() {
 }
 
 # scenario NAME IMG [BINARY] [ORACLE]: the full battery on one image.
-# ORACLE "minlog": the same bytes as xfs_minlog.py head on a copy;
-# "proto": the same bytes as xfs_setuuid_proto.py (full rewrite).
+# ORACLE "minimal" or "full": the same bytes as tests/oracles/xfs_setuuid.py
+# with that log write, run on a copy with the same UUID.
 # (lib.sh's check() uses $_n: these locals are sc_*)
 scenario() {
 	sc_n=$1 sc_img=$2 sc_bin=${3:-$RESEAL} sc_or=${4:-}
@@ -118,14 +119,9 @@ scenario() {
 	check "$sc_n: xfs_logprint CLEAN before" log_clean "$sc_img"
 	[ -n "$sc_or" ] && cpimg "$sc_img" "$T/oracle.img"
 	check "$sc_n: setuuid exits 0" setuuid "$sc_img" "$sc_u" "$sc_bin"
-	case $sc_or in
-	minlog) check "$sc_n: same bytes as xfs_minlog.py head" \
-		sh -c '"$PY" "$1/xfs_minlog.py" "$2" head "$3" >/dev/null && cmp "$2" "$4"' \
-		_ "$REF" "$T/oracle.img" "$sc_u" "$sc_img" ;;
-	proto) check "$sc_n: same bytes as xfs_setuuid_proto.py (full rewrite)" \
-		sh -c '"$PY" "$1/xfs_setuuid_proto.py" "$2" "$3" >/dev/null && cmp "$2" "$4"' \
-		_ "$REF" "$T/oracle.img" "$sc_u" "$sc_img" ;;
-	esac
+	[ -n "$sc_or" ] && check "$sc_n: same bytes as the oracle's $sc_or log write" \
+		sh -c '"$PY" "$1/xfs_setuuid.py" "$2" "$3" "$4" >/dev/null && cmp "$3" "$5"' \
+		_ "$ORACLES" "$sc_or" "$T/oracle.img" "$sc_u" "$sc_img"
 	rm -f "$T/oracle.img"
 	check "$sc_n: blkid shows the new UUID" uuid_is "$sc_img" "$sc_u"
 	check "$sc_n: probe matches blkid after" probe_eq "$sc_img"
@@ -235,7 +231,7 @@ elif cmd == "head-at-end":
     # A clean never-wrapped log (cycle 1) whose head is its last block:
     # records fill [0, n-3), an unmount record [n-3, n-1), block n-1 is
     # zero.  A 2-block record written at the head is then split: one block
-    # at n-1, one at block 0 (spec 2.9 step 3).
+    # at n-1, one at block 0 (docs/formats.md 2.9 step 3).
     logstart, logblocks, agblklog = struct.unpack_from(">Q", sb, 0x30)[0], be32(sb, 0x60), sb[0x7C]
     ls = ((logstart >> agblklog) * agblocks + (logstart & ((1 << agblklog) - 1))) * bsize
     n = logblocks * bsize // 512
@@ -270,11 +266,11 @@ os.fsync(fd)
 EOF
 xfsedit() { "$PY" "$T/xfsedit.py" "$@"; }
 
-##### the change, on the geometries and histories of spec 2.9 #####
+##### the change, on the geometries and histories of docs/formats.md 2.9 #####
 
 I=$T/x.img
-mk "$I" 300M && scenario "fresh 300M" "$I" "$RESEAL" minlog
-# bytes issued: 2 log blocks + 4 AG superblocks of 512 bytes (spec 2.9)
+mk "$I" 300M && scenario "fresh 300M" "$I" "$RESEAL" minimal
+# bytes issued: 2 log blocks + 4 AG superblocks of 512 bytes (docs/formats.md 2.9)
 check "fresh default geometry: 3072 bytes written (1 KiB log + 4 x 512 B superblocks)" bytes_are 3072
 a=$(newuuid)
 check "same UUID again: exit 0, nothing written" sh -c '"$1" setuuid "$2" "$3" && "$1" setuuid "$2" "$3" | grep -q "(0 bytes written)"' \
@@ -307,9 +303,12 @@ mount -o loop "$I" "$MNT" && {
 }
 check "log su=256k: the log wrapped (xfs_logprint -d shows cycle 2 records)" sh -c \
 	'xfs_logprint -d "$1" 2>/dev/null | grep -q "HEADER Cycle 2 "' _ "$I"
-check "log su=256k: the reference's clean-log test agrees (clean, cycle 2)" sh -c \
-	'"$PY" "$1/xfs_setuuid_proto.py" --check "$2" | grep -q "^(.clean., 2,"' _ "$REF" "$I"
-scenario "wrapped log, su=256k" "$I" "$RESEAL" minlog
+check "log su=256k: the oracle's clean-log test says clean, cycle 2, head where xfs_logprint -t has it" \
+	sh -c '"$PY" "$1/xfs_setuuid.py" check "$2" >"$3" &&
+		xfs_logprint -t "$2" 2>&1 |
+		awk "/log tail:/ { print (\$7 == \"<CLEAN>\" ? \"clean\" : \$7), 2, \$5 }" | cmp - "$3"' \
+	_ "$ORACLES" "$I" "$T/state.out"
+scenario "wrapped log, su=256k" "$I" "$RESEAL" minimal
 
 # A record that must be split at the end of the log (head = last block).
 mk "$I" 300M && xfsedit head-at-end "$I"
@@ -317,12 +316,17 @@ cpimg "$I" "$T/ctl.img"
 check "head-at-end control: the crafted log is clean and mounts as is" sh -c \
 	'xfs_logprint -t "$1" 2>&1 | grep -q "state: <CLEAN>" && mount -o loop "$1" "$2" && umount "$2"' _ "$T/ctl.img" "$MNT"
 rm -f "$T/ctl.img"
-scenario "head at the last log block (split record)" "$I" "$RESEAL_ASAN" minlog
+scenario "head at the last log block (split record)" "$I" "$RESEAL_ASAN" minimal
 
-# xfs_admin -U leaves a log the minimal write cannot fix (spec 2.9 step 4):
-# the fallback rewrites the whole log (spec 2.7), as the reference does.
+# xfs_admin -U leaves a log the minimal write cannot fix (docs/formats.md
+# 2.9 step 4): the fallback rewrites the whole log (2.7).  The oracle's
+# minimal write declines it too.
 mk "$I" 300M && xfs_admin -U generate "$I" >/dev/null
-scenario "after xfs_admin -U, never mounted (full rewrite)" "$I" "$RESEAL_ASAN" proto
+cpimg "$I" "$T/ctl.img"
+check "after xfs_admin -U: the oracle's minimal write declines it as well" sh -c \
+	'"$PY" "$1/xfs_setuuid.py" minimal "$2" "$3"; [ $? -eq 1 ]' _ "$ORACLES" "$T/ctl.img" "$(newuuid)"
+rm -f "$T/ctl.img"
+scenario "after xfs_admin -U, never mounted (full rewrite)" "$I" "$RESEAL_ASAN" full
 check "after xfs_admin: fallback reported" grep -q "rewriting the whole log" "$T/set.out"
 mk "$I" 300M && xfs_admin -U generate "$I" >/dev/null && setuuid "$I" "$(newuuid)" >/dev/null
 check "after xfs_admin: full rewrite writes 64 MiB + 2 KiB" bytes_are $((64 * 1024 * 1024 + 2048))
@@ -331,7 +335,7 @@ check "after our full rewrite, the next change is minimal again (3072 bytes)" by
 mk "$I" 300M && xfs_admin -U generate "$I" >/dev/null && use_fs "$I" &&
 	scenario "after xfs_admin -U and one mount" "$I" "$RESEAL"
 
-# An interrupted change (spec 2.9: the log written, the superblocks not):
+# An interrupted change (docs/formats.md 2.9: the log written, the superblocks not):
 # rerunning with the same UUID finishes it; another UUID is refused.
 mk "$I" 300M && cpimg "$I" "$T/done.img"
 u=$(newuuid)
@@ -346,7 +350,7 @@ check "interrupted change: blkid shows the UUID" uuid_is "$I" "$u"
 check "interrupted change: xfs_repair -n rc 0" repair_ok "$I"
 check "interrupted change: kernel mounts, writes, remounts" kernel_rw "$I" resumed
 
-# META_UUID (spec 2.4): first change sets it, going back clears it.
+# META_UUID (docs/formats.md 2.4): first change sets it, going back clears it.
 mk "$I" 300M
 orig=$(blkid -p -o value -s UUID "$I")
 "$RESEAL" setuuid "$I" "$(newuuid)" >/dev/null 2>&1
@@ -359,7 +363,7 @@ check "back to the original UUID: kernel mounts" kernel_rw "$I" back
 check "all 4 AG superblocks carry the UUID" sh -c \
 	'for a in 0 1 2 3; do xfs_db -r -c "sb $a" -c "p uuid" "$1" | grep -q "$2" || exit 1; done' _ "$I" "$orig"
 
-# Byte count against xfs_admin (spec 2.9: ~3 KiB vs the whole log).
+# Byte count against xfs_admin (docs/formats.md 2.9: ~3 KiB vs the whole log).
 if command -v strace >/dev/null; then
 	mk "$I" 300M && cpimg "$I" "$T/adm.img"
 	setuuid "$I" "$(newuuid)" >/dev/null

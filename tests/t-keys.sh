@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/t-keys.sh: keys written by crypto/sshkey.c, judged by OpenSSH,
-# dropbear, python3-cryptography and a real sshd (tests/keys.sh), plus
+# dropbear, python3-cryptography and a real sshd (tests/keys.sh), and
+# compared byte for byte with tests/oracles/sshkey.py's writer, plus
 # negative controls showing that each oracle can fail.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/keys.sh"
@@ -26,6 +27,17 @@ fingerprint_is() {         # fingerprint_is FILE FP: ssh-keygen -l agrees
 	[ "$got" = "$2" ] || { echo "ssh-keygen -l -f $1: '$got', want '$2'"; return 1; }
 }
 
+only_sign_bits() {         # only_sign_bits A B: decoded keys differ in 3 bytes, by 0x80 each
+	"$KEYS_PY" - "$1" "$2" <<'EOF'
+import base64, sys
+a, b = (base64.b64decode(b"".join(open(p, "rb").read().split(b"\n")[1:-2]))
+        for p in sys.argv[1:])
+diff = [i for i in range(min(len(a), len(b))) if a[i] != b[i]]
+if len(a) != len(b) or len(diff) != 3 or any(a[i] ^ b[i] != 0x80 for i in diff):
+    sys.exit("lengths %d %d, differing bytes at %s" % (len(a), len(b), diff))
+EOF
+}
+
 same_fingerprints() {      # ssh-keygen -l of KEY and of KEY.pub agree
 	local a b
 	a=$(cp "$1" "$T/fp.key" && chmod 600 "$T/fp.key" && ssh-keygen -l -f "$T/fp.key" | awk '{ print $2 }')
@@ -41,7 +53,8 @@ for type in ed25519 ecdsa rsa; do
 	k=$T/$type
 	check "$type: sshkey_write writes key, .pub and .dropbear" "$RTEST" sshkey_write "$type" "$k"
 	check "$type: modes 0600 key, 0644 .pub, 0600 dropbear" modes_are "$k"
-	check "$type: structure (parse_openssh_key.py, final newline, no CR)" key_structure "$k"
+	check "$type: structure (tests/oracles/sshkey.py and python3-cryptography's loader, final newline, no CR)" \
+	    key_structure "$k"
 	check "$type: ssh-keygen -y equals .pub" key_ssh_y "$k"
 	check "$type: ssh-keygen -l of key and .pub agree" same_fingerprints "$k"
 	check "$type: ssh-keygen -Y sign / -Y verify round trip" key_sign_verify "$k"
@@ -60,9 +73,32 @@ done
 k=$T/test1
 check "TEST 1 seed: key written" "$RTEST" sshkey_write ed25519 "$k" "$TEST1"
 check "TEST 1 seed: ssh-keygen -l fingerprint of the key" fingerprint_is "$T/test1.pub" "$TEST1_FP"
-"$KEYS_PY" "$REF/mkkey.py" "$TEST1" "$T/ref" test@reseal >/dev/null 2>&1
-check "TEST 1 seed: .pub equals the reference writer's" cmp "$k.pub" "$T/ref.pub"
+"$KEYS_PY" "$KEYS_ORACLE" write "$TEST1" "$T/ref" --comment test@reseal
+check "TEST 1 seed: .pub equals the oracle writer's" cmp "$k.pub" "$T/ref.pub"
+# The check-int is random; given reseal's, the oracle writes the same file.
+ci=$(sed '1d;$d' "$k" | tr -d '\n' | base64 -d 2>/dev/null | od -An -tx1 -j 98 -N 4 | tr -d ' \n')
+"$KEYS_PY" "$KEYS_ORACLE" write "$TEST1" "$T/same" --comment test@reseal --check "${ci:-none}"
+check "TEST 1 seed: private file equals the oracle writer's given reseal's check-int" \
+    cmp "$k" "$T/same"
 check "TEST 1 seed: key_ed25519_independent" key_ed25519_independent "$k"
+
+# tests/unit/test_sshkey.c embeds the TEST 1 file (check-int deadbeef) and
+# .pub line; the oracle writer must reproduce them byte for byte.
+c_string() {               # c_string NAME: the C string literal NAME, decoded
+	sed -n "/^static const char $1\[\] =/,/;\$/p" "$TOP/tests/unit/test_sshkey.c" |
+	    sed -n 's/^ *BEGIN$/-----BEGIN OPENSSH PRIVATE KEY-----/p
+		s/^ *END;$/-----END OPENSSH PRIVATE KEY-----/p
+		s/^ *"\(.*\)\\n";\{0,1\}$/\1/p'
+}
+c_string test1_golden >"$T/unit.key"
+c_string test1_golden_pub >"$T/unit.key.pub"
+"$KEYS_PY" "$KEYS_ORACLE" write "$TEST1" "$T/unit.oracle" --comment test@reseal --check deadbeef
+check "test_sshkey.c's TEST 1 vector has 7 lines and a .pub line" sh -c \
+    "[ \$(wc -l <'$T/unit.key') = 7 ] && [ \$(wc -l <'$T/unit.key.pub') = 1 ]"
+check "the oracle writer reproduces test_sshkey.c's TEST 1 file byte for byte" \
+    cmp "$T/unit.oracle" "$T/unit.key"
+check "the oracle writer reproduces test_sshkey.c's TEST 1 .pub line" \
+    cmp "$T/unit.oracle.pub" "$T/unit.key.pub"
 for seed in ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff \
     000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f; do
 	k=$T/sign-$seed
@@ -73,13 +109,21 @@ done
 
 # --- negative controls: each oracle rejects a key that is wrong --------------
 # A deliberately wrong Ed25519 key: the public key's sign bit flipped, as a
-# y-only implementation would write it.  Structure and -y cannot see it.
+# y-only implementation would write it, consistently in every copy.  Its
+# layout is right; only a derivation from the seed (python3-cryptography
+# inside key_structure and key_ed25519_independent, a signature, sshd)
+# sees it.
 c=$T/corrupt
 chmod 600 "$T/ref"
-"$KEYS_PY" "$REF/mkkey.py" "$TEST1" "$c" test@reseal 01020304 corrupt-pub >/dev/null 2>&1
-check "control: the reference writer's good key passes sign/verify" key_sign_verify "$T/ref"
-check "control: the reference writer's good key passes key_ed25519_independent" \
+"$KEYS_PY" "$KEYS_ORACLE" write "$TEST1" "$c" --comment test@reseal --corrupt-pub
+check "control: the oracle writer's good key passes key_structure" key_structure "$T/ref"
+check "control: the oracle writer's good key passes key_reencode_same" key_reencode_same "$T/ref"
+check "control: the oracle writer's good key passes sign/verify" key_sign_verify "$T/ref"
+check "control: the oracle writer's good key passes key_ed25519_independent" \
     key_ed25519_independent "$T/ref"
+check "control: the corrupt-pub key differs from the good one in 3 sign bits, nothing else" \
+    only_sign_bits "$c" "$T/ref"
+check_fails "control: corrupt-pub key fails key_structure" key_structure "$c"
 check_fails "control: corrupt-pub key fails key_sign_verify" key_sign_verify "$c"
 check_fails "control: corrupt-pub key fails key_ed25519_independent" key_ed25519_independent "$c"
 check_fails "control: corrupt-pub key fails key_sshd_e2e (port $PORT)" key_sshd_e2e "$c" "$PORT"

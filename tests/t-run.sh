@@ -1,5 +1,5 @@
 # t-run.sh: seal a realistic template root, clone it twice, `reseal run` each
-# clone, and check the result with the real tools (issue 2, items 2, 3, 5).
+# clone, and check the result with the real tools.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/keys.sh"
 
