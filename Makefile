@@ -24,7 +24,7 @@ TEST_CFLAGS  := $(WARN) $(INC) -Itests/unit -O1 -g -fno-omit-frame-pointer \
                 -DRESEAL_VERSION='"$(VERSION)-test"'
 TEST_LIBS    := -lbearssl
 
-.PHONY: all deps check check-powercut unit fuzz fuzz-build bench clean demo initramfs
+.PHONY: all deps check check-powercut unit fuzz fuzz-build bench clean demo initramfs man install
 all: $(BUILD)/reseal
 
 deps:
@@ -37,6 +37,36 @@ $(BEARSSL)/libbearssl.a:
 $(BUILD)/reseal: $(SRC) $(HDR) $(BEARSSL)/libbearssl.a VERSION Makefile
 	@mkdir -p $(BUILD)
 	$(MUSL_CC) $(PROD_CFLAGS) -o $@ $(SRC) $(BEARSSL)/libbearssl.a $(PROD_LDFLAGS)
+
+# Man pages: roff from the scdoc sources docs/NAME.SECTION.scd (the only
+# source of truth), into MAN_DIR.  Dated by the source's last commit (its
+# mtime outside git) so that a rebuild gives the same bytes.  Not part of
+# `all`: only `make man`, `make install` and `make check` need scdoc.
+SCDOC      ?= scdoc
+MAN_DIR    ?= $(BUILD)/man
+MAN_SRC    := $(sort $(wildcard docs/*.scd))
+MAN        := $(patsubst docs/%.scd,$(MAN_DIR)/%,$(MAN_SRC))
+
+man: $(MAN)
+
+$(MAN_DIR)/%: docs/%.scd
+	@mkdir -p $(dir $@)
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct -- $< 2>/dev/null | grep . || stat -c %Y $<) \
+		$(SCDOC) <$< >$@.$$$$.tmp && mv $@.$$$$.tmp $@ || { rm -f $@.$$$$.tmp; exit 1; }
+
+# `make install PREFIX=/usr DESTDIR=/tmp/pkg`: the binary to PREFIX/sbin,
+# each page to PREFIX/share/man/manSECTION.
+PREFIX     ?= /usr/local
+MANPREFIX  ?= $(PREFIX)/share/man
+
+install: $(BUILD)/reseal $(MAN)
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(BUILD)/reseal $(DESTDIR)$(PREFIX)/sbin/reseal
+	@set -e; for m in $(MAN); do \
+		d=$(DESTDIR)$(MANPREFIX)/man$${m##*.}; \
+		echo "install -m 0644 $$m $$d/"; \
+		install -d $$d; install -m 0644 $$m $$d/; \
+	done
 
 # Unit-test binary: glibc + ASan/UBSan, all product code but main.c.
 $(BUILD)/reseal-test: $(LIB_SRC) $(HDR) $(TEST_SRC) $(wildcard tests/unit/*.h) VERSION Makefile
@@ -84,7 +114,7 @@ fuzz: deps $(FUZZ_BIN)
 			tests/fuzz/seeds/$${f##*/fuzz_} || exit 1; \
 	done
 
-check: deps $(BUILD)/reseal $(BUILD)/reseal-test $(BUILD)/reseal-asan $(BUILD)/reseal-fault $(FUZZ_BIN)
+check: deps $(BUILD)/reseal $(BUILD)/reseal-test $(BUILD)/reseal-asan $(BUILD)/reseal-fault $(FUZZ_BIN) $(MAN)
 	@sh tests/run.sh
 
 # Every N of the power-cut test (make check runs a stride of them).

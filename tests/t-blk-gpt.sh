@@ -1,4 +1,4 @@
-# t-blk-gpt.sh: GPT probe and setuuid (blockdev-uuids.md section 6), checked
+# t-blk-gpt.sh: GPT probe and setuuid (docs/formats.md §6), checked
 # against sgdisk, blkid and partx on 512- and 4096-byte-sector tables, plus a
 # filesystem inside a partition and the refusals (corrupt CRCs, truncated
 # image, attached image, busy device).

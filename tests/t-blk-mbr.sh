@@ -1,4 +1,4 @@
-# t-blk-mbr.sh: MBR probe and setuuid (blockdev-uuids.md section 7), checked
+# t-blk-mbr.sh: MBR probe and setuuid (docs/formats.md §7), checked
 # against sfdisk, blkid and partx: primaries, an extended partition with two
 # logicals (PARTN 5, 6), an empty primary slot, 512- and 4096-byte sectors,
 # a filesystem in a logical partition, FAT boot sectors that must not pass

@@ -1,5 +1,5 @@
-# t-blk-swap.sh: Linux swap probe and UUID change (blockdev-uuids.md
-# section 5) against blkid, swaplabel, mkswap and the kernel's swapon.
+# t-blk-swap.sh: Linux swap probe and UUID change (docs/formats.md
+# §5) against blkid, swaplabel, mkswap and the kernel's swapon.
 . "$(dirname "$0")/lib.sh"
 
 for tool in mkswap swaplabel blkid losetup; do

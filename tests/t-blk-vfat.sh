@@ -1,5 +1,5 @@
-# t-blk-vfat.sh: FAT12/16/32 probe and serial change (blockdev-uuids.md
-# section 4) against blkid, fsck.fat, fatlabel and mtools.  The host kernel
+# t-blk-vfat.sh: FAT12/16/32 probe and serial change (docs/formats.md
+# §4) against blkid, fsck.fat, fatlabel and mtools.  The host kernel
 # has no vfat driver, so nothing is mounted.
 . "$(dirname "$0")/lib.sh"
 

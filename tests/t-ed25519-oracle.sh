@@ -1,8 +1,8 @@
 #!/bin/bash
 # t-ed25519-oracle.sh: seed -> public key through `reseal-test ed25519_pub`
 # for 10,000 random seeds (plus edge cases), each compared with an
-# independent derivation by python3-cryptography (keys-and-entropy.md
-# section 9, oracle 4).  A negative control proves the comparison can fail,
+# independent derivation by python3-cryptography (docs/keys.md
+# §9).  A negative control proves the comparison can fail,
 # and the embedded base table is checked against its generator.
 . "$(dirname "$0")/lib.sh"
 

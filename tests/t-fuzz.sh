@@ -1,4 +1,4 @@
-# t-fuzz.sh: run every libFuzzer harness briefly (issue 3, item 5).
+# t-fuzz.sh: run every libFuzzer harness briefly.
 # `make fuzz FUZZ_SECONDS=N` runs them longer.  Seeds: tests/fuzz/seeds/<fmt>/
 # (small real images made by the harness authors' scripts, if present).
 . "$(dirname "$0")/lib.sh"

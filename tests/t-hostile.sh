@@ -1,6 +1,6 @@
 # t-hostile.sh: a hostile image whose every path reseal writes to is a
 # symlink (absolute or ../) pointing outside the root.  After `reseal seal`
-# and `reseal run`, nothing outside the root may have changed (issue 2, item 4).
+# and `reseal run`, nothing outside the root may have changed (hook/rootfs.h).
 . "$(dirname "$0")/lib.sh"
 
 H=$T/h

@@ -1,5 +1,5 @@
 # t-references.sh: `reseal references` on a root holding every file of
-# blockdev-uuids.md 10.2 (issue 3, item 3).  Oracle: the same tree edited with
+# docs/formats.md §10.2.  Oracle: the same tree edited with
 # sed; after the run the trees must be identical, modes and owners kept, and
 # every rewritten file must be a new inode (atomic replacement).
 . "$(dirname "$0")/lib.sh"

@@ -11,6 +11,7 @@ python3 python3-cryptography
 openssh-client openssh-server dropbear-bin
 e2fsprogs xfsprogs btrfs-progs dosfstools gdisk fdisk mtools util-linux strace
 file
+scdoc man-db
 "
 
 # shellcheck disable=SC2086

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/qemu/mkgolden.sh: build the QEMU test golden disk (DESIGN.md section 9).
+# tests/qemu/mkgolden.sh: build the QEMU test golden disk (the tests in tests/qemu/).
 #
 #   tests/qemu/mkgolden.sh OUT.img [--reseal BIN] [--no-marker] [--pubkey FILE]
 #                          [--conf FILE] [--esp-fat 16|32] [--size MiB]
@@ -110,7 +110,7 @@ echo "$stub" >"$W/esp/EFI/BOOT/grub.cfg"
 echo "$stub" >"$W/esp/EFI/debian/grub.cfg"
 # The removable-media loader path (a stand-in file, never executed: QEMU
 # boots with -kernel).  Its presence tells reseal that firmware can still
-# boot after the ESP's partition GUID changes (blockdev-uuids.md 10.4).
+# boot after the ESP's partition GUID changes (docs/formats.md §11.2).
 echo "placeholder for shimx64/grubx64 (test image)" >"$W/esp/EFI/BOOT/BOOTX64.EFI"
 printf 'default debian.conf\ntimeout 3\n' >"$W/esp/loader/loader.conf"
 printf 'title   Debian GNU/Linux\nlinux   /vmlinuz\ninitrd  /initrd.img\noptions root=PARTUUID=%s ro quiet\n' \

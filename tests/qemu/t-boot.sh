@@ -1,5 +1,5 @@
-# t-boot.sh: reseal as /init under QEMU with Debian's cloud kernel (issue 4,
-# items 1, 2, 4, 5).  The golden image (mkgolden.sh: GPT with an ESP, an
+# t-boot.sh: reseal as /init under QEMU with Debian's cloud kernel
+# (docs/boot.md).  The golden image (mkgolden.sh: GPT with an ESP, an
 # ext4 root, XFS /srv and swap) is sealed with `reseal seal`, copied twice,
 # and each clone is booted: clones and template must differ in every
 # identifier, fstab and the kernel command-line file must name the new

@@ -1,4 +1,4 @@
-# t-infra.sh: the QEMU boot-test infrastructure works end to end (issue 4),
+# t-infra.sh: the QEMU boot-test infrastructure works end to end,
 # independently of reseal's boot mode: initramfs/build.sh output is
 # reproducible and lists modules dependencies first; mkgolden.sh builds the
 # golden disk; with the busybox scaffold as /init (tests/qemu/busybox-init.sh)

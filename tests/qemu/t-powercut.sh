@@ -1,4 +1,4 @@
-# t-powercut.sh: power cuts during the boot-time reseal (issue 4, item 3).
+# t-powercut.sh: power cuts during the boot-time reseal (docs/boot.md §11.4).
 #
 # build/reseal-fault is the product plus hook/fault.h: with reseal.fault=N
 # on the kernel command line it powers the VM off, without sync, right
