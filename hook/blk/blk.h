@@ -66,7 +66,12 @@ int rs_blk_sync(rs_blkdev *d);
  * argument needs, with the fsyncs that argument needs between them),
  * refusing before anything is written; then rs_blk_apply issues it (the
  * apply half).  A zeroed rs_blk_plan is empty; the plan calls record their
- * first failure in err, which rs_blk_apply returns before writing. */
+ * first failure in err, which rs_blk_apply returns before writing.
+ *
+ * The plan is the one heap allocation in reseal: a change is a few KiB,
+ * except an ext4 gdt_csum descriptor table (64 bytes per block group, so it
+ * grows with the filesystem); a fixed buffer would cap the filesystem size.
+ * It is freed by rs_blk_apply, and -ENOMEM refuses before any write. */
 typedef struct {
 	uint64_t off;             /* where on the device (window-relative) */
 	size_t at, len;           /* which of the plan's bytes */
