@@ -1,7 +1,7 @@
 /* ed25519.c: Ed25519 public keys from seeds (RFC 8032 section 5.1.5).
  *
  * Field: GF(p), p = 2^255 - 19, as five 64-bit limbs in radix 2^51,
- * value = sum v[i] * 2^(51 i).  Products go through unsigned __int128 and
+ * value = sum v[i] * 2^(51 i).  Products are 128 bits wide (u128 below) and
  * fold 2^255 back in as 19.
  *
  * Limb bounds (each function relies on them; nothing checks at run time):
@@ -39,7 +39,80 @@
 
 #include "ed25519.h"
 
+/* For the few small helpers on the hot path that gcc -Os would otherwise
+ * call out of line: the call costs about as much as the body. */
+#if defined(__GNUC__)
+#define HOT_INLINE inline __attribute__((always_inline))
+#else
+#define HOT_INLINE inline
+#endif
+
+/* 128-bit column sums.  Where the compiler has unsigned __int128 (64-bit
+ * targets) they use it; elsewhere (armhf and other 32-bit targets), or when
+ * ED25519_NO_INT128 is defined (the test build that exercises this path on
+ * x86_64, Makefile), a pair of 64-bit halves: a 64x64->128 product from four
+ * 32x32->64 ones and additions whose carries are computed with bit
+ * operations, so that no branch and no data-dependent instruction depends on
+ * a secret value.  Both give the same bits; only these five helpers differ. */
+#if defined(__SIZEOF_INT128__) && !defined(ED25519_NO_INT128)
 __extension__ typedef unsigned __int128 u128;
+
+#define U128_MUL(a, b)  ((u128)(a) * (b))
+#define U128_ADD(x, y)  ((x) + (y))
+#define U128_ADD64(x, v) ((x) + (v))
+#define U128_LO(x)      ((uint64_t)(x))
+#define U128_SHR51(x)   ((uint64_t)((x) >> 51))
+#else
+typedef struct {
+	uint64_t lo, hi;
+} u128;
+
+/* a b for a, b < 2^64: schoolbook on 32-bit halves.  The middle sum is at
+ * most 3 (2^32 - 1) and fits; the high half cannot overflow since the
+ * product is below 2^128. */
+static HOT_INLINE u128
+u128_mul(uint64_t a, uint64_t b)
+{
+	uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+	uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+	uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+	u128 r;
+
+	r.lo = (mid << 32) | (uint32_t)p00;
+	r.hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+	return r;
+}
+
+/* x + y mod 2^128.  The carry out of the low halves is the top bit of
+ * (x & y) | ((x | y) & ~sum): set when both top bits were set, or when one
+ * was and the sum's is not.  A plain `sum < x` would do too, but may be
+ * compiled into a branch. */
+static HOT_INLINE u128
+u128_add(u128 x, u128 y)
+{
+	u128 r;
+
+	r.lo = x.lo + y.lo;
+	r.hi = x.hi + y.hi + (((x.lo & y.lo) | ((x.lo | y.lo) & ~r.lo)) >> 63);
+	return r;
+}
+
+static HOT_INLINE u128
+u128_add64(u128 x, uint64_t v)
+{
+	u128 r;
+
+	r.lo = x.lo + v;
+	r.hi = x.hi + (((x.lo & v) | ((x.lo | v) & ~r.lo)) >> 63);
+	return r;
+}
+
+#define U128_MUL(a, b)  u128_mul((a), (b))
+#define U128_ADD(x, y)  u128_add((x), (y))
+#define U128_ADD64(x, v) u128_add64((x), (v))
+#define U128_LO(x)      ((x).lo)
+#define U128_SHR51(x)   (((x).lo >> 51) | ((x).hi << 13))
+#endif
 
 typedef uint64_t fe[5];
 
@@ -59,14 +132,6 @@ typedef struct {
 #define MASK51 (((uint64_t)1 << 51) - 1)
 
 static const fe fe_zero = { 0 };
-
-/* For the few small helpers on the hot path that gcc -Os would otherwise
- * call out of line: the call costs about as much as the body. */
-#if defined(__GNUC__)
-#define HOT_INLINE inline __attribute__((always_inline))
-#else
-#define HOT_INLINE inline
-#endif
 
 /* Scratch elements the point functions need.  The caller owns them so that
  * the secret intermediates are wiped along with everything else. */
@@ -146,11 +211,11 @@ fe_carry_wide(fe r, u128 t0, u128 t1, u128 t2, u128 t3, u128 t4)
 {
 	uint64_t r0, r1, r2, r3, r4, c;
 
-	t1 += (uint64_t)(t0 >> 51); r0 = (uint64_t)t0 & MASK51;
-	t2 += (uint64_t)(t1 >> 51); r1 = (uint64_t)t1 & MASK51;
-	t3 += (uint64_t)(t2 >> 51); r2 = (uint64_t)t2 & MASK51;
-	t4 += (uint64_t)(t3 >> 51); r3 = (uint64_t)t3 & MASK51;
-	c = (uint64_t)(t4 >> 51);   r4 = (uint64_t)t4 & MASK51;
+	t1 = U128_ADD64(t1, U128_SHR51(t0)); r0 = U128_LO(t0) & MASK51;
+	t2 = U128_ADD64(t2, U128_SHR51(t1)); r1 = U128_LO(t1) & MASK51;
+	t3 = U128_ADD64(t3, U128_SHR51(t2)); r2 = U128_LO(t2) & MASK51;
+	t4 = U128_ADD64(t4, U128_SHR51(t3)); r3 = U128_LO(t3) & MASK51;
+	c = U128_SHR51(t4);                  r4 = U128_LO(t4) & MASK51;
 	r0 += 19 * c;
 	r1 += r0 >> 51;
 	r0 &= MASK51;
@@ -167,16 +232,31 @@ fe_mul(fe r, const fe a, const fe b)
 	uint64_t b1_19 = 19 * b1, b2_19 = 19 * b2, b3_19 = 19 * b3, b4_19 = 19 * b4;
 	u128 t0, t1, t2, t3, t4;
 
-	t0 = (u128)a0 * b0 + (u128)a1 * b4_19 + (u128)a2 * b3_19
-	    + (u128)a3 * b2_19 + (u128)a4 * b1_19;
-	t1 = (u128)a0 * b1 + (u128)a1 * b0 + (u128)a2 * b4_19
-	    + (u128)a3 * b3_19 + (u128)a4 * b2_19;
-	t2 = (u128)a0 * b2 + (u128)a1 * b1 + (u128)a2 * b0
-	    + (u128)a3 * b4_19 + (u128)a4 * b3_19;
-	t3 = (u128)a0 * b3 + (u128)a1 * b2 + (u128)a2 * b1
-	    + (u128)a3 * b0 + (u128)a4 * b4_19;
-	t4 = (u128)a0 * b4 + (u128)a1 * b3 + (u128)a2 * b2
-	    + (u128)a3 * b1 + (u128)a4 * b0;
+	t0 = U128_MUL(a0, b0);
+	t0 = U128_ADD(t0, U128_MUL(a1, b4_19));
+	t0 = U128_ADD(t0, U128_MUL(a2, b3_19));
+	t0 = U128_ADD(t0, U128_MUL(a3, b2_19));
+	t0 = U128_ADD(t0, U128_MUL(a4, b1_19));
+	t1 = U128_MUL(a0, b1);
+	t1 = U128_ADD(t1, U128_MUL(a1, b0));
+	t1 = U128_ADD(t1, U128_MUL(a2, b4_19));
+	t1 = U128_ADD(t1, U128_MUL(a3, b3_19));
+	t1 = U128_ADD(t1, U128_MUL(a4, b2_19));
+	t2 = U128_MUL(a0, b2);
+	t2 = U128_ADD(t2, U128_MUL(a1, b1));
+	t2 = U128_ADD(t2, U128_MUL(a2, b0));
+	t2 = U128_ADD(t2, U128_MUL(a3, b4_19));
+	t2 = U128_ADD(t2, U128_MUL(a4, b3_19));
+	t3 = U128_MUL(a0, b3);
+	t3 = U128_ADD(t3, U128_MUL(a1, b2));
+	t3 = U128_ADD(t3, U128_MUL(a2, b1));
+	t3 = U128_ADD(t3, U128_MUL(a3, b0));
+	t3 = U128_ADD(t3, U128_MUL(a4, b4_19));
+	t4 = U128_MUL(a0, b4);
+	t4 = U128_ADD(t4, U128_MUL(a1, b3));
+	t4 = U128_ADD(t4, U128_MUL(a2, b2));
+	t4 = U128_ADD(t4, U128_MUL(a3, b1));
+	t4 = U128_ADD(t4, U128_MUL(a4, b0));
 	fe_carry_wide(r, t0, t1, t2, t3, t4);
 }
 
@@ -189,11 +269,21 @@ fe_sq(fe r, const fe a)
 	uint64_t a3_19 = 19 * a3, a4_19 = 19 * a4;
 	u128 t0, t1, t2, t3, t4;
 
-	t0 = (u128)a0 * a0 + (u128)d1 * a4_19 + (u128)d2 * a3_19;
-	t1 = (u128)d0 * a1 + (u128)d2 * a4_19 + (u128)a3 * a3_19;
-	t2 = (u128)d0 * a2 + (u128)a1 * a1 + (u128)d3 * a4_19;
-	t3 = (u128)d0 * a3 + (u128)d1 * a2 + (u128)a4 * a4_19;
-	t4 = (u128)d0 * a4 + (u128)d1 * a3 + (u128)a2 * a2;
+	t0 = U128_MUL(a0, a0);
+	t0 = U128_ADD(t0, U128_MUL(d1, a4_19));
+	t0 = U128_ADD(t0, U128_MUL(d2, a3_19));
+	t1 = U128_MUL(d0, a1);
+	t1 = U128_ADD(t1, U128_MUL(d2, a4_19));
+	t1 = U128_ADD(t1, U128_MUL(a3, a3_19));
+	t2 = U128_MUL(d0, a2);
+	t2 = U128_ADD(t2, U128_MUL(a1, a1));
+	t2 = U128_ADD(t2, U128_MUL(d3, a4_19));
+	t3 = U128_MUL(d0, a3);
+	t3 = U128_ADD(t3, U128_MUL(d1, a2));
+	t3 = U128_ADD(t3, U128_MUL(a4, a4_19));
+	t4 = U128_MUL(d0, a4);
+	t4 = U128_ADD(t4, U128_MUL(d1, a3));
+	t4 = U128_ADD(t4, U128_MUL(a2, a2));
 	fe_carry_wide(r, t0, t1, t2, t3, t4);
 }
 

@@ -1,6 +1,5 @@
 /* ops.c: the op table and the helpers every op writes through (see ops.h). */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "log.h"
 #include "ops.h"
+#include "scan.h"
 
 /* Order matters (docs/operations.md §8): identity files first, host keys
  * last so they pick up the new hostname and a slow RSA draw delays nothing. */
@@ -104,12 +104,9 @@ rs_status_write(rs_ctx *ctx, const char *verb)
 {
 	static char text[RS_STATUS_MAX + 256];
 	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
 	int n, r;
 
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rs_utc_stamp(time(NULL), when);
 	n = snprintf(text, sizeof text, "reseal %s %s at %s\n%s", RESEAL_VERSION, verb, when,
 	    ctx->status);
 	if (n < 0 || (size_t)n >= sizeof text)
@@ -198,7 +195,7 @@ collect_match(void *p, const char *name, unsigned char d_type)
 	struct match_ctx *m = p;
 
 	(void)d_type;
-	if (fnmatch(m->pattern, name, FNM_PERIOD))
+	if (!rs_glob_match(m->pattern, name))
 		return 0;
 	if (m->n == (int)(sizeof m->names / sizeof m->names[0])) {
 		m->overflow = 1;

@@ -93,13 +93,31 @@ class Kernel:
                 self.builtin = {modname(l.strip()) for l in f if l.strip()}
         except FileNotFoundError:
             pass
-        self.alias = {}
+        # An alias may have several providers (crc32c: crc32_arm_ce and
+        # crc32c_generic); all are kept, in modules.alias order, because the
+        # image builder cannot know which of them the target CPU can load.
+        self.alias = {}  # alias -> [provider names]
         try:
             with open(os.path.join(self.dir, "modules.alias")) as f:
                 for line in f:
                     w = line.split()
                     if len(w) == 3 and w[0] == "alias" and not any(c in w[1] for c in "*?["):
-                        self.alias.setdefault(norm(w[1]), norm(w[2]))
+                        prov = self.alias.setdefault(norm(w[1]), [])
+                        if norm(w[2]) not in prov:
+                            prov.append(norm(w[2]))
+        except FileNotFoundError:
+            pass
+        # Built-in modules' aliases are only in modules.builtin.modinfo
+        # (NUL-separated "module.alias=value"; arm64's crc32c_generic).
+        try:
+            with open(os.path.join(self.dir, "modules.builtin.modinfo"), "rb") as f:
+                for rec in f.read().split(b"\0"):
+                    mod, dot, rest = rec.decode("utf-8", "replace").partition(".")
+                    key, eq, val = rest.partition("=")
+                    if dot and eq and key == "alias" and not any(c in val for c in "*?["):
+                        prov = self.alias.setdefault(norm(val), [])
+                        if norm(mod) not in prov:
+                            prov.append(norm(mod))
         except FileNotFoundError:
             pass
         self.soft = {}   # name -> (pre, post)
@@ -122,30 +140,41 @@ class Kernel:
             pass
 
     def resolve(self, name):
-        """-> (name, 'module'|'builtin') or raises."""
+        """-> [(name, 'module'|'builtin')], or raises.  A module name gives
+        itself; an alias gives every provider this kernel has (a module that
+        fails to load on the target, like crc32_arm_ce on a CPU without the
+        CRC32 instructions, is then backed by the generic one)."""
         n = norm(name)
-        for cand in (n, self.alias.get(n), self.alias.get("crypto_" + n)):
-            if cand is None:
-                continue
-            if cand in self.path:
-                return cand, "module"
-            if cand in self.builtin:
-                return cand, "builtin"
-        raise Fail("module %s: not in %s/modules.dep, modules.builtin or modules.alias" % (name, self.dir))
+        if n in self.path:
+            return [(n, "module")]
+        if n in self.builtin:
+            return [(n, "builtin")]
+        out = []
+        for cand in self.alias.get(n, []) + self.alias.get("crypto_" + n, []):
+            kind = "module" if cand in self.path else "builtin" if cand in self.builtin else None
+            if kind and (cand, kind) not in out:
+                out.append((cand, kind))
+        if not out:
+            raise Fail("module %s: not in %s/modules.dep, modules.builtin or modules.alias" % (name, self.dir))
+        return out
 
     def order(self, names, softdeps=False):
         """Load order, dependencies first.  Returns [(name, kind, why)] where
         kind is 'module' or 'builtin'."""
         out, done, busy = [], set(), set()
 
-        def visit(n, why, soft):
+        def visit(name, why, soft):
             try:
-                n, kind = self.resolve(n)
+                provs = self.resolve(name)
             except Fail as e:
                 if soft:   # an optional softdep that this kernel lacks
                     sys.stderr.write("build.sh: warning: %s (softdep, skipped)\n" % e)
                     return
                 raise
+            for n, kind in provs:
+                visit1(n, kind, why)
+
+        def visit1(n, kind, why):
             if n in done:
                 return
             if kind == "builtin":

@@ -13,6 +13,7 @@
 #include "fault.h"
 #include "io.h"
 #include "log.h"
+#include "scan.h"
 
 /* An image file attached to a loop device may be mounted through it, and
  * O_EXCL on the file cannot tell.  Refuse to write such a file. */
@@ -43,6 +44,22 @@ loop_backs(const struct stat *img)
 	}
 	closedir(dir);
 	return busy;
+}
+
+/* sscanf(s, "%u:%u") after skip numbers (sscanf(s, "%*d %*d %u:%u") for
+ * skip 2), with scan.h's parsers: 1 when both were read, else 0. */
+static int
+devnum(const char *s, int skip, unsigned *ma, unsigned *mi)
+{
+	unsigned long long a, b;
+
+	while (s && skip--)
+		s = rs_scan_num(s, &a);
+	if (!s || !(s = rs_scan_num(s, &a)) || *s != ':' || !rs_scan_num(s + 1, &b))
+		return 0;
+	*ma = (unsigned)a;
+	*mi = (unsigned)b;
+	return 1;
 }
 
 /* Linux lets O_EXCL open a whole disk while one of its partitions is
@@ -82,8 +99,7 @@ disk_in_use(const char *path, dev_t rdev)
 			if (access(p, F_OK) < 0)
 				continue;
 			snprintf(p, sizeof p, "%s/%s/dev", sys, e->d_name);
-			if (rs_read_file(p, buf, sizeof buf, NULL) == 0 &&
-			    sscanf(buf, "%u:%u", &ma, &mi) == 2)
+			if (rs_read_file(p, buf, sizeof buf, NULL) == 0 && devnum(buf, 0, &ma, &mi))
 				devs[n++] = makedev(ma, mi);
 		}
 		closedir(dir);
@@ -91,7 +107,7 @@ disk_in_use(const char *path, dev_t rdev)
 	if ((f = fopen("/proc/self/mountinfo", "re"))) {
 		while (!busy && fgets(buf, sizeof buf, f)) {
 			unsigned ma, mi;
-			if (sscanf(buf, "%*d %*d %u:%u", &ma, &mi) != 2)
+			if (!devnum(buf, 2, &ma, &mi))
 				continue;
 			for (i = 0; i < n; i++)
 				if (devs[i] == makedev(ma, mi)) {
@@ -105,7 +121,7 @@ disk_in_use(const char *path, dev_t rdev)
 		while (!busy && fgets(buf, sizeof buf, f)) {
 			struct stat st;
 			char name[256];
-			if (sscanf(buf, "%255s", name) != 1 || stat(name, &st) < 0 || !S_ISBLK(st.st_mode))
+			if (!rs_scan_word(buf, name, 255) || stat(name, &st) < 0 || !S_ISBLK(st.st_mode))
 				continue;
 			for (i = 0; i < n; i++)
 				if (devs[i] == st.st_rdev) {

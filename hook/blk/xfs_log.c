@@ -292,6 +292,9 @@ find_head(rs_xlog *l, const unsigned char *uuid, rs_xlog_state *st, int64_t *hea
 	uint32_t first, last, stop;
 	int r;
 
+	/* Set on every path: gcc at -O1 without sanitizers cannot see that
+	 * the caller reads *head only after a 0 return. */
+	*head = 0;
 	if ((r = cycle_at(l, 0, &first)) < 0 || (r = cycle_at(l, n - 1, &last)) < 0)
 		return r;
 	if (first == 0) {

@@ -11,6 +11,7 @@
 #include "boot.h"
 #include "io.h"
 #include "log.h"
+#include "scan.h"
 
 /* Bounded copy; names longer than the field are cut (never expected). */
 static void
@@ -33,6 +34,15 @@ read_attr(const char *name, const char *attr, char *buf, size_t cap)
 	r = rs_read_file(path, buf, cap, NULL);
 	buf[strcspn(buf, "\n")] = 0;
 	return r;
+}
+
+/* strtoull(s, NULL, 10) != 0, with scan.h's parser. */
+static int
+nonzero(const char *s)
+{
+	unsigned long long v;
+
+	return rs_scan_num(s, &v) && v;
 }
 
 /* The whole-disk name of a partition: the sysfs link of "vda2" ends in
@@ -141,7 +151,7 @@ rs_bdev_scan(rs_bdevs *l)
 
 		if (e->d_name[0] == '.' || skip_name(e->d_name) || strlen(e->d_name) >= sizeof b->name)
 			continue;
-		if (read_attr(e->d_name, "size", size, sizeof size) < 0 || !strtoull(size, NULL, 10))
+		if (read_attr(e->d_name, "size", size, sizeof size) < 0 || !nonzero(size))
 			continue;
 		memset(b, 0, sizeof *b);
 		copy(b->name, sizeof b->name, e->d_name);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -17,6 +18,7 @@
 #include "io.h"
 #include "log.h"
 #include "ops.h"
+#include "scan.h"
 
 static rs_cmdline cmdline;
 static rs_bdevs devs;
@@ -119,13 +121,15 @@ read_cmdline(void)
 #endif
 }
 
-static long
+/* Milliseconds of CLOCK_MONOTONIC, 64-bit: a 32-bit long (armhf) would wrap
+ * after 24.8 days of uptime, and a wrapped deadline never comes. */
+static int64_t
 now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -176,9 +180,9 @@ journal_names(const rs_bdev *b, const char *spec)
 static const rs_bdev *
 wait_for_root(void)
 {
-	long start = now_ms(), next_msg = start + RS_DEVICE_MESSAGE_S * 1000L;
-	long deadline = start + (long)(cmdline.rootdelay > cmdline.timeout ? cmdline.rootdelay
-	                                                                   : cmdline.timeout) * 1000L;
+	int64_t start = now_ms(), next_msg = start + RS_DEVICE_MESSAGE_S * 1000;
+	int64_t deadline = start + (int64_t)(cmdline.rootdelay > cmdline.timeout ? cmdline.rootdelay
+	                                                                         : cmdline.timeout) * 1000;
 	const rs_bdev *b;
 	int i, tries = 0;
 
@@ -201,7 +205,7 @@ wait_for_root(void)
 				}
 		if (now_ms() >= next_msg) {
 			rs_info("waiting for root=%s", cmdline.root);
-			next_msg += RS_DEVICE_MESSAGE_S * 1000L;
+			next_msg += RS_DEVICE_MESSAGE_S * 1000;
 		}
 		if (!cmdline.rootwait && now_ms() >= deadline)
 			return NULL;
@@ -299,6 +303,7 @@ mount_boot_parts(const rs_refs *refs, char mounted[][64], int max)
 	fstab[len] = 0;
 	while (pos < len && n < max) {
 		char spec[256], mnt[64], type[32], *line = fstab + pos, *nl = strchr(line, '\n');
+		const char *q;
 		const rs_bdev *b;
 		char target[64];
 		int k;
@@ -306,7 +311,9 @@ mount_boot_parts(const rs_refs *refs, char mounted[][64], int max)
 		if (nl)
 			*nl = 0;
 		pos += strlen(line) + 1;
-		if (sscanf(line, " %255s %63s %31s", spec, mnt, type) != 3 || spec[0] == '#')
+		/* sscanf(line, " %255s %63s %31s", ...) != 3, scan.h */
+		if (!(q = rs_scan_word(line, spec, 255)) || !(q = rs_scan_word(q, mnt, 63)) ||
+		    !rs_scan_word(q, type, 31) || spec[0] == '#')
 			continue;
 		if (strcmp(mnt, "/boot") && strcmp(mnt, "/boot/efi") && strcmp(mnt, "/efi"))
 			continue;

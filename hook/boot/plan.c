@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "scan.h"
 
 /* see boot.h */
 int
@@ -55,7 +56,8 @@ rs_plan_parse(rs_plan *p, const char *text, size_t len)
 
 	memset(p, 0, sizeof *p);
 	while (pos < len) {
-		char a[40], b[40], c[40], d[40], e[40];
+		char a[40], b[40], c[40], d[40], e[40], *w[5] = { a, b, c, d, e };
+		const char *q;
 		size_t n = 0;
 		int f;
 
@@ -74,7 +76,9 @@ rs_plan_parse(rs_plan *p, const char *text, size_t len)
 		}
 		if (!*line)
 			continue;
-		f = sscanf(line, "%39s %39s %39s %39s %39s", a, b, c, d, e);
+		/* sscanf(line, "%39s %39s %39s %39s %39s", ...), scan.h */
+		for (f = 0, q = line; f < 5 && (q = rs_scan_word(q, w[f], 39)); f++)
+			;
 		if (f == 2 && !strcmp(a, "attempt")) {
 			p->attempt = atoi(b);
 		} else if (f == 2 && !strcmp(a, "machine-id") && strlen(b) == 32 &&

@@ -1,13 +1,13 @@
 /* net_rules.c: interface names bound to the template's MAC addresses
  * (docs/operations.md §5.3). */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "log.h"
 #include "ops.h"
+#include "scan.h"
 
 #define IFCFG_DIR "/etc/sysconfig/network-scripts"
 #define IFCFG_MAX 16384
@@ -62,7 +62,7 @@ collect_ifcfg(void *p, const char *name, unsigned char d_type)
 	struct ifcfg_list *l = p;
 
 	(void)d_type;
-	if (fnmatch("ifcfg-*", name, 0) || strlen(name) >= sizeof l->names[0])
+	if (!rs_glob_match("ifcfg-*", name) || strlen(name) >= sizeof l->names[0])
 		return 0;
 	if (l->n == (int)(sizeof l->names / sizeof l->names[0]))
 		return 0;

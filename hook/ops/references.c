@@ -3,7 +3,6 @@
  * `reseal references OLD=NEW...`) supplies them. */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +10,7 @@
 
 #include "log.h"
 #include "ops.h"
+#include "scan.h"
 
 #define REF_FILE_MAX (512 * 1024)   /* grub.cfg of a busy multi-kernel /boot fits */
 
@@ -91,7 +91,7 @@ collect(void *p, const char *name, unsigned char d_type)
 {
 	struct names *l = p;
 
-	if (l->pattern && fnmatch(l->pattern, name, FNM_PERIOD))
+	if (l->pattern && !rs_glob_match(l->pattern, name))
 		return 0;
 	if (l->n == NAMES_MAX || strlen(name) >= sizeof l->name[0])
 		return 0;

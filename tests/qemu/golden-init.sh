@@ -16,7 +16,8 @@
 # It never exits: PID 1 exiting would panic the kernel.
 # Debian's static busybox runs its own applets before searching PATH
 # (FEATURE_SH_STANDALONE), so util-linux's mount, umount, swapon and swapoff
-# are called by full path; busybox has no blkid, so blkid is util-linux's.
+# are called by full path; busybox has no blkid, so blkid is util-linux's
+# (an ARM guest, mkgolden.sh --guest-busybox, has busybox alone: no blkid).
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 umask 022
@@ -45,13 +46,14 @@ up() { say "uptime $(cut -d' ' -f1 /proc/uptime) s: $*"; }
 up "PID $$, argv: $0 $*"
 # What udev would do: /dev/disk/by-{uuid,partuuid,label,partlabel} links.
 # util-linux resolves UUID=/LABEL= without them, but not PARTUUID=.
-devs=
+devs='' blkid=''
+command -v blkid >/dev/null && blkid=blkid
 for b in /sys/class/block/*; do
 	n=${b##*/}
 	case $n in loop* | ram* | sr* | zram*) continue ;; esac
 	[ -b "/dev/$n" ] && devs="$devs /dev/$n"
 done
-for d in $devs; do
+for d in ${blkid:+$devs}; do
 	blkid -c /dev/null -o export "$d" | while IFS='=' read -r k v; do
 		case $k in
 		UUID) l=by-uuid ;; PARTUUID) l=by-partuuid ;;
@@ -76,7 +78,7 @@ echo "==IDENTITY-BEGIN=="
 section machine-id;     cat /etc/machine-id
 section hostname;       cat /etc/hostname
 section hostkeys;       cat /etc/ssh/ssh_host_*_key.pub 2>/dev/null
-section blkid;          blkid -c /dev/null $devs
+section blkid;          [ -z "$blkid" ] || blkid -c /dev/null $devs
 if [ -x /usr/sbin/reseal ]; then
 	for d in $devs; do
 		section "reseal-probe $d"; /usr/sbin/reseal probe "$d" 2>&1; echo "rc=$?"

@@ -1,12 +1,17 @@
 # tests/qemu/lib.sh: helpers for the QEMU boot tests.  Source it after
 # tests/lib.sh (which sets TOP and T and defines check/pass/fail).
 #
-#   qemu_ready                  QEMU and the cloud kernel are installed
-#   qemu_kver                   version of the newest installed cloud kernel
+#   qemu_arch ARCH              the guest architecture for what follows:
+#                               x86_64 (the default), aarch64 or armhf
+#                               (sets QEMU_ARCH, QEMU_KDIR, QEMU_BUSYBOX)
+#   qemu_ready                  QEMU and the guest kernel are installed
+#   qemu_kver                   version of the guest kernel: the newest
+#                               installed cloud kernel on x86_64, the one
+#                               toolchain/arm-boot-deps.sh unpacked for ARM
 #   build_initramfs OUT INIT [build.sh args...]
 #                               initramfs for qemu_kver with $QEMU_MODULES;
 #                               INIT=busybox: the tests/qemu/busybox-init.sh
-#                               scaffold plus busybox
+#                               scaffold plus the guest's busybox
 #   boot_bg IMG INITRD LOG [boot.sh args...]
 #                               start tests/qemu/boot.sh in the background;
 #                               sets QEMU_PID (`wait $QEMU_PID` gives its rc)
@@ -32,16 +37,39 @@ QEMU_DIR=$TOP/tests/qemu
 QEMU_MODULES=${QEMU_MODULES:-"virtio_pci virtio_blk virtio_net xfs vfat nls_cp437 nls_ascii nls_iso8859-1"}
 GUEST_ALIAS=reseal-guest
 
+# ARM guests boot Debian's own arm64 and armhf kernels, which
+# toolchain/arm-boot-deps.sh unpacks with their modules and a static busybox
+# into QEMU_KDIR (tests/qemu/boot.sh --arch picks QEMU and the machine).
+qemu_arch() {
+	QEMU_ARCH=$1 QEMU_KDIR='' QEMU_BUSYBOX=''
+	case $1 in
+	x86_64) QEMU_BUSYBOX=$(readlink -f "$(command -v busybox)") ;;
+	aarch64|armhf)
+		QEMU_KDIR=$(sh "$TOP/toolchain/arm-boot-deps.sh" --print-cache)/$([ "$1" = aarch64 ] && echo arm64 || echo armhf)
+		QEMU_BUSYBOX=$QEMU_KDIR/busybox ;;
+	*) echo "qemu_arch: unknown architecture $1" >&2; return 1 ;;
+	esac
+	export RESEAL_QEMU_ARCH=$QEMU_ARCH
+}
+qemu_arch "${QEMU_ARCH:-x86_64}"
+
 qemu_kver() {
 	local k
+	if [ -n "$QEMU_KDIR" ]; then
+		cat "$QEMU_KDIR/kver" 2>/dev/null
+		return
+	fi
 	k=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)
 	[ -n "$k" ] || return 1
 	echo "${k#/boot/vmlinuz-}"
 }
 
 qemu_ready() {
-	command -v qemu-system-x86_64 >/dev/null && qemu_kver >/dev/null &&
-		[ -f "/lib/modules/$(qemu_kver)/modules.dep" ] && command -v busybox >/dev/null
+	local q=qemu-system-x86_64
+	case $QEMU_ARCH in aarch64) q=qemu-system-aarch64 ;; armhf) q=qemu-system-arm ;; esac
+	command -v $q >/dev/null && qemu_kver >/dev/null &&
+		[ -f "${QEMU_KDIR:-}/lib/modules/$(qemu_kver)/modules.dep" ] && [ -x "$QEMU_BUSYBOX" ] &&
+		{ [ -z "$QEMU_KDIR" ] || [ -f "$QEMU_KDIR/vmlinuz" ]; }
 }
 
 build_initramfs() {
@@ -49,11 +77,11 @@ build_initramfs() {
 	shift 2
 	if [ "$init" = busybox ]; then
 		"$TOP/initramfs/build.sh" --init "$QEMU_DIR/busybox-init.sh" --out "$out" \
-			--kver "$(qemu_kver)" --modules "$QEMU_MODULES" \
-			--extra "$(readlink -f "$(command -v busybox)")":/bin/busybox --symlink /bin/sh:busybox "$@"
+			--kver "$(qemu_kver)" --moddir "${QEMU_KDIR:-}/lib/modules" --modules "$QEMU_MODULES" \
+			--extra "$QEMU_BUSYBOX":/bin/busybox --symlink /bin/sh:busybox "$@"
 	else
 		"$TOP/initramfs/build.sh" --init "$init" --out "$out" \
-			--kver "$(qemu_kver)" --modules "$QEMU_MODULES" "$@"
+			--kver "$(qemu_kver)" --moddir "${QEMU_KDIR:-}/lib/modules" --modules "$QEMU_MODULES" "$@"
 	fi
 }
 

@@ -3,6 +3,7 @@
 #
 #   tests/qemu/mkgolden.sh OUT.img [--reseal BIN] [--no-marker] [--pubkey FILE]
 #                          [--conf FILE] [--esp-fat 16|32] [--size MiB]
+#                          [--guest-busybox BIN]
 #
 # A sparse raw image with a GPT:
 #   p1  ESP, vfat (FAT32 by default), 64 MiB, type EF00: EFI/BOOT/BOOTX64.EFI
@@ -20,6 +21,10 @@
 #       /etc/reseal/reseal.conf ("types = ed25519 ecdsa" unless --conf)
 #   p3  /srv, XFS, 300 MiB (xfsprogs 6.1 refuses less than 300 MiB)
 #   p4  swap, 32 MiB
+# --guest-busybox BIN: a guest of another architecture (the ARM boot test):
+# BIN, its static busybox, replaces the host's, and the host's sshd and
+# util-linux programs are left out, so the guest has busybox's mount and
+# swapon and no sshd or blkid (the test checks the disk from the host).
 # No loop device or mount is used: each filesystem is made in a scratch file
 # (the root with mkfs.ext4 -d) and copied in at its partition's offset.
 #
@@ -30,10 +35,10 @@
 # toolchain/qemu-deps.sh for the packages.
 set -euo pipefail
 
-usage() { sed -n '4,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 100; }
+usage() { sed -n '4,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 100; }
 die() { echo "mkgolden.sh: fatal: $*" >&2; exit 111; }
 
-OUT='' RESEAL_BIN='' MARKER=1 PUBKEY='' CONF='' FAT=32 SIZE=1024
+OUT='' RESEAL_BIN='' MARKER=1 PUBKEY='' CONF='' FAT=32 SIZE=1024 GUEST_BB=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--reseal) RESEAL_BIN=${2:?}; shift 2 ;;
@@ -42,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--conf) CONF=${2:?}; shift 2 ;;
 	--esp-fat) FAT=${2:?}; shift 2 ;;
 	--size) SIZE=${2:?}; shift 2 ;;
+	--guest-busybox) GUEST_BB=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
 	-*) echo "mkgolden.sh: unknown option $1" >&2; usage ;;
 	*) [ -z "$OUT" ] || usage; OUT=$1; shift ;;
@@ -54,6 +60,7 @@ for t in sgdisk mkfs.ext4 mkfs.xfs mkfs.vfat mkswap mmd mcopy ssh-keygen busybox
 	command -v $t >/dev/null || die "$t is missing (run toolchain/qemu-deps.sh)"
 done
 [ -z "$RESEAL_BIN" ] || [ -x "$RESEAL_BIN" ] || die "--reseal $RESEAL_BIN: not executable"
+[ -z "$GUEST_BB" ] || [ -f "$GUEST_BB" ] || die "--guest-busybox $GUEST_BB: no such file"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/mkgolden.XXXXXX")
@@ -153,10 +160,13 @@ copy_elf() {
 	done
 }
 # ldd's paths go through the host's /lib symlink; the image has the same one.
-copy_elf /usr/sbin/sshd /usr/bin/mount /usr/bin/umount /usr/sbin/swapon /usr/sbin/swapoff /usr/sbin/blkid
+[ -n "$GUEST_BB" ] ||
+	copy_elf /usr/sbin/sshd /usr/bin/mount /usr/bin/umount /usr/sbin/swapon /usr/sbin/swapoff /usr/sbin/blkid
 
-install -m 0755 "$(readlink -f "$(command -v busybox)")" "$R/usr/bin/busybox"
+install -m 0755 "${GUEST_BB:-$(readlink -f "$(command -v busybox)")}" "$R/usr/bin/busybox"
 # Applet links where no real program was copied (merged /usr: bin/x -> usr/bin/x).
+# The host's busybox lists them; a --guest-busybox is Debian's same
+# busybox-static build for another architecture, with the same applets.
 busybox --list-full | python3 -c '
 import os, sys
 root = sys.argv[1]

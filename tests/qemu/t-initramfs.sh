@@ -48,6 +48,28 @@ check "--list: dependencies first, '-' and '_' alike, built-in as comment" \
 "$B" --list --moddir "$T/mods" --kver $K --modules "other" --softdeps >"$T/list2" 2>&1
 check "--softdeps loads pre: modules first" \
 	test "$(cut -f1 "$T/list2" | tr '\n' ' ')" = "kernel/b/pre.ko kernel/b/other.ko "
+# An alias with two providers, as Debian's armhf kernel has for crc32c
+# (crc32_arm_ce, which a Cortex-A15 cannot load, and crc32c_generic): both
+# are taken, for a softdep and for a requested alias alike.
+K2=9.9.9-alias
+mkdir -p "$T/mods/$K2/kernel"
+for n in fs crc_ce crc_gen; do cp "$T/base.ko" "$T/mods/$K2/kernel/$n.ko"; done
+printf 'kernel/fs.ko:\nkernel/crc_ce.ko:\nkernel/crc_gen.ko:\n' >"$T/mods/$K2/modules.dep"
+printf 'alias crypto-crcx crc_ce\nalias crcx crc_ce\nalias crypto-crcx crc_gen\nalias crcx crc_gen\n' \
+	>"$T/mods/$K2/modules.alias"
+printf 'softdep fs pre: crypto-crcx\n' >"$T/mods/$K2/modules.softdep"
+"$B" --list --moddir "$T/mods" --kver $K2 --modules fs --softdeps >"$T/list3" 2>&1
+check "a softdep alias brings every provider" \
+	test "$(cut -f1 "$T/list3" | tr '\n' ' ')" = "kernel/crc_ce.ko kernel/crc_gen.ko kernel/fs.ko "
+"$B" --list --moddir "$T/mods" --kver $K2 --modules crcx >"$T/list4" 2>&1
+check "a requested alias brings every provider" \
+	test "$(cut -f1 "$T/list4" | tr '\n' ' ')" = "kernel/crc_ce.ko kernel/crc_gen.ko "
+# A built-in provider's alias is only in modules.builtin.modinfo.
+printf 'kernel/crypto/crc_bi.ko\n' >"$T/mods/$K2/modules.builtin"
+printf 'crc_bi.alias=crypto-crcx\0crc_bi.alias=crcx\0crc_bi.license=GPL\0' >"$T/mods/$K2/modules.builtin.modinfo"
+"$B" --list --moddir "$T/mods" --kver $K2 --modules crcx >"$T/list5" 2>&1
+check "a built-in provider of an alias (modules.builtin.modinfo) counts too" \
+	test "$(cut -f1 "$T/list5" | tr '\n' ' ')" = "kernel/crc_ce.ko kernel/crc_gen.ko # crc_bi: built in (requested) "
 
 export SOURCE_DATE_EPOCH=1234567890
 "$B" --init "$T/init.bin" --out "$T/a.cpio.gz" --moddir "$T/mods" --kver $K \

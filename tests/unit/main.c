@@ -6,7 +6,7 @@
 #include "test.h"
 
 #define SUITES(X) \
-	X(ed25519) X(base64) X(sshkey) X(rng) X(rootfs) X(config) X(ops) X(crc) X(refs) X(boot) X(io)
+	X(ed25519) X(base64) X(sshkey) X(rng) X(rootfs) X(config) X(ops) X(crc) X(refs) X(boot) X(io) X(scan)
 
 /* Helper programs for the shell tests: `reseal-test NAME args...`. */
 #define TOOLS(X) X(ed25519_pub) X(sshkey_write)
