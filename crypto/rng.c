@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,12 +32,29 @@ rs_wipe(void *p, size_t len)
 	__asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
+static long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void
+log_still_waiting(long t0)
+{
+	rs_info("still waiting for the kernel CRNG (%ld s): give the VM a virtio-rng device, "
+	    "or boot with random.trust_cpu=on (CPUs with RDRAND)", (mono_ms() - t0) / 1000);
+}
+
 /* Kernels older than 3.17 have no getrandom().  /dev/random becomes readable
  * (POLLIN) once the pool is initialized; only then is /dev/urandom safe. */
 static int
-random_wait_legacy(unsigned char *buf, size_t len)
+random_wait_legacy(unsigned char *buf, size_t len, unsigned period_ms)
 {
 	struct pollfd pfd;
+	long t0 = mono_ms();
 	int fd, r;
 
 	fd = open("/dev/random", O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -46,9 +64,11 @@ random_wait_legacy(unsigned char *buf, size_t len)
 	pfd.events = POLLIN;
 	for (;;) {
 		pfd.revents = 0;
-		r = poll(&pfd, 1, -1);
+		r = poll(&pfd, 1, (int)period_ms);
 		if (r > 0)
 			break;
+		if (r == 0)
+			log_still_waiting(t0);
 		if (r < 0 && errno != EINTR) {
 			r = -errno;
 			close(fd);
@@ -65,29 +85,96 @@ random_wait_legacy(unsigned char *buf, size_t len)
 	return r;
 }
 
-/* Fill buf from the kernel CRNG, waiting until it is initialized.
- * Returns 0 or -errno.  Never GRND_INSECURE: first-boot keys drawn from an
+/* Wait for the CRNG while saying so every period_ms (docs/keys.md §7.4).
+ * The waiting is a blocking get() in a child: a blocking getrandom() is
+ * what makes the kernel gather entropy itself (timer jitter), and a signal
+ * to interrupt it every period would restart that work.  The child reads
+ * one byte it throws away; the seed is drawn afterwards, here.  Returns
+ * once the child's call returned (or at once if there is no child), with
+ * the child reaped. */
+static void
+wait_logging(rs_getrandom_fn get, unsigned period_ms, long t0)
+{
+	struct pollfd pfd;
+	int p[2], st, r;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return;              /* the caller blocks itself, without messages */
+	}
+	if (pid == 0) {
+		unsigned char c;
+
+		close(p[0]);
+		while (get(&c, 1, 0) < 0 && errno == EINTR)
+			;
+		_exit(0);            /* its end of the pipe closes: POLLHUP */
+	}
+	close(p[1]);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		pfd.revents = 0;
+		r = poll(&pfd, 1, (int)period_ms);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			break;
+		if (r == 0)
+			log_still_waiting(t0);
+	}
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+static ssize_t
+sys_getrandom(void *buf, size_t len, unsigned flags)
+{
+	return getrandom(buf, len, flags);
+}
+
+/* see rng.h.  Never GRND_INSECURE: first-boot keys drawn from an
  * uninitialized pool are the failure this whole stage exists to avoid. */
-static int
-random_wait(unsigned char *buf, size_t len)
+int
+rs_rng_wait_kernel(unsigned char *buf, size_t len, rs_getrandom_fn get, unsigned period_ms)
 {
 	size_t off = 0;
 	unsigned flags = GRND_NONBLOCK;
+	long t0 = -1, ms;
 
+	if (!get)
+		get = sys_getrandom;
+	if (!period_ms)
+		period_ms = RS_RNG_WAIT_MESSAGE_MS;
 	while (off < len) {
-		ssize_t r = getrandom(buf + off, len - off, flags);
+		ssize_t r = get(buf + off, len - off, flags);
 		if (r >= 0) {
 			off += (size_t)r;
 		} else if (errno == EINTR) {
 			continue;
-		} else if (errno == EAGAIN && flags == GRND_NONBLOCK) {
+		} else if (errno == EAGAIN && flags == GRND_NONBLOCK && t0 < 0) {
 			rs_info("waiting for the kernel random number generator");
-			flags = 0;
+			t0 = mono_ms();
+			wait_logging(get, period_ms, t0);
+			/* GRND_NONBLOCK again: ready now, unless the child failed. */
+		} else if (errno == EAGAIN && flags == GRND_NONBLOCK) {
+			flags = 0;       /* block here; a failure is then the kernel's answer */
 		} else if (errno == ENOSYS) {
-			return random_wait_legacy(buf + off, len - off);
+			r = random_wait_legacy(buf + off, len - off, period_ms);
+			if (r < 0)
+				return (int)r;
+			break;
 		} else {
 			return -errno;
 		}
+	}
+	if (t0 >= 0) {
+		ms = mono_ms() - t0;
+		rs_info("the kernel CRNG is ready after %ld.%ld s", ms / 1000, ms % 1000 / 100);
 	}
 	return 0;
 }
@@ -212,7 +299,7 @@ rs_rng_init(rs_rng *rng)
 	int r;
 
 	rs_wipe(rng, sizeof *rng);          /* ready = 0 until the end */
-	r = random_wait(seed, sizeof seed);
+	r = rs_rng_wait_kernel(seed, sizeof seed, NULL, RS_RNG_WAIT_MESSAGE_MS);
 	if (r < 0) {
 		rs_wipe(seed, sizeof seed);
 		return r;

@@ -1,6 +1,8 @@
 /* config.c: see config.h.  Table-driven: one row per section/key. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "log.h"
@@ -99,6 +101,12 @@ set_key_types(rs_config *c, const char *v)
 	unsigned mask = 0;
 	int r = each_word(v, add_key_type, &mask);
 
+	/* An empty list would be read as "not set" (follow the template):
+	 * refuse it rather than guess (reseal.conf(5)). */
+	if (r == 0 && !mask) {
+		rs_err("[ssh-hostkeys] types needs at least one of ed25519 ecdsa rsa");
+		r = -EINVAL;
+	}
 	if (r == 0)
 		c->key_types = mask;
 	return r;
@@ -162,7 +170,7 @@ rs_config_defaults(rs_config *c)
 	memset(c, 0, sizeof *c);
 	c->machine_id = RS_MID_GENERATE;
 	c->seal_machine_id = RS_MID_UNINITIALIZED;
-	c->key_types = 1u << RS_KEY_ED25519;
+	c->key_types = 0;       /* follow the template (docs/keys.md §10) */
 	c->dropbear = RS_AUTO;
 }
 
@@ -301,4 +309,132 @@ rs_config_check_hostname(const char *p)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+/* see config.h */
+int
+rs_keytypes_parse(const char *text, size_t len, unsigned *mask)
+{
+	static const char sep[] = " \t\r\n,";
+	char word[32];
+	unsigned m = 0;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = 0;
+
+		if (text[i] == '#') {
+			while (i < len && text[i] != '\n')
+				i++;
+			continue;
+		}
+		if (strchr(sep, text[i]) && text[i]) {
+			i++;
+			continue;
+		}
+		while (i + n < len && text[i + n] && text[i + n] != '#' && !strchr(sep, text[i + n]))
+			n++;
+		if (n == 0 || n >= sizeof word) {
+			rs_err("unknown host key type '%.*s'", n ? (int)(n > 40 ? 40 : n) : 1,
+			    n ? text + i : "?");
+			return -EINVAL;
+		}
+		memcpy(word, text + i, n);
+		word[n] = 0;
+		if (add_key_type(word, &m) < 0)
+			return -EINVAL;
+		i += n;
+	}
+	if (!m) {
+		rs_err("no host key type in the list");
+		return -EINVAL;
+	}
+	*mask = m;
+	return 0;
+}
+
+/* see config.h */
+size_t
+rs_keytypes_format(unsigned mask, char *out, size_t cap)
+{
+	size_t len;
+	int t, n;
+
+	n = snprintf(out, cap, "# host key types of this template; written by reseal seal\n");
+	if (n < 0 || (size_t)n >= cap)
+		return 0;
+	len = (size_t)n;
+	for (t = 0; t < RS_KEY_NTYPES; t++) {
+		if (!(mask & (1u << t)))
+			continue;
+		n = snprintf(out + len, cap - len, "%s\n", rs_keytype_name((enum rs_keytype)t));
+		if (n < 0 || (size_t)n >= cap - len)
+			return 0;
+		len += (size_t)n;
+	}
+	return len;
+}
+
+/* The enum rs_keytype of path if it is /etc/ssh/ssh_host_<type>_key, else -1. */
+static int
+hostkey_path_type(const char *path)
+{
+	char want[64];
+	int t;
+
+	for (t = 0; t < RS_KEY_NTYPES; t++) {
+		snprintf(want, sizeof want, "/etc/ssh/ssh_host_%s_key",
+		    rs_keytype_name((enum rs_keytype)t));
+		if (!strcmp(path, want))
+			return t;
+	}
+	return -1;
+}
+
+/* see config.h */
+unsigned
+rs_sshd_hostkey_types(const char *text, size_t len, const char *fname)
+{
+	char line[512], *s, *arg, *end;
+	unsigned mask = 0;
+	size_t pos = 0, n;
+	int lineno = 0, t;
+
+	while (pos < len) {
+		lineno++;
+		for (n = 0; pos + n < len && text[pos + n] != '\n'; n++)
+			;
+		if (n >= sizeof line) {   /* no HostKey line is this long */
+			pos += n + 1;
+			continue;
+		}
+		memcpy(line, text + pos, n);
+		line[n] = 0;
+		pos += n + 1;
+		s = line + strspn(line, " \t\r");
+		/* sshd: "Keyword arg", "Keyword=arg", "Keyword = arg". */
+		if (strncasecmp(s, "hostkey", 7) || !strchr(" \t=", s[7]) || !s[7])
+			continue;
+		arg = s + 7;
+		arg += strspn(arg, " \t");
+		if (*arg == '=')
+			arg++;
+		arg += strspn(arg, " \t");
+		if (*arg == '"') {
+			arg++;
+			end = strchr(arg, '"');
+		} else {
+			end = arg + strcspn(arg, " \t\r");
+		}
+		if (!end || !*arg)
+			continue;
+		*end = 0;
+		t = hostkey_path_type(arg);
+		if (t < 0)
+			rs_warn("%s:%d: HostKey %s: reseal writes only /etc/ssh/ssh_host_"
+			    "{ed25519,ecdsa,rsa}_key; line ignored", fname, lineno, arg);
+		else
+			mask |= 1u << t;
+	}
+	return mask;
 }

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "ops.h"
 #include "rootfs.h"
+#include "sshkey.h"
 
 #ifndef RESEAL_VERSION
 #define RESEAL_VERSION "unknown"
@@ -204,6 +205,39 @@ cmd_run(int argc, char **argv)
 	return RS_EXIT_OK;
 }
 
+/* What the clones of a freshly sealed template will get where the defaults
+ * may surprise: the host key types and the hostname (docs/operations.md
+ * §6, §7.2).  Said as the run will decide it, from the sealed root. */
+static void
+seal_summary(rs_ctx *ctx)
+{
+	char why[96], names[32] = "", host[72];
+	unsigned types;
+	size_t len = 0, n = 0;
+	int t;
+
+	if (ctx->cfg.skip & (1u << rs_op_find("ssh-hostkeys")))
+		rs_info("clones keep the template's SSH host keys: ssh-hostkeys is in [reseal] skip");
+	else if (rs_ssh_hostkey_types(ctx, &types, why, sizeof why) == 0) {
+		for (t = 0; t < RS_KEY_NTYPES; t++)
+			if (types & (1u << t))
+				n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", n ? " " : "",
+				    rs_keytype_name((enum rs_keytype)t));
+		rs_info("clones get new SSH host keys: %s (%s)", names, why);
+	}
+	if (ctx->cfg.hostname[0] && !(ctx->cfg.skip & (1u << rs_op_find("hostname")))) {
+		rs_info("clones get their hostname from [hostname] pattern = %s", ctx->cfg.hostname);
+		return;
+	}
+	if (rs_root_read(&ctx->root, "/etc/hostname", host, sizeof host - 1, &len) < 0)
+		len = 0;
+	host[len] = 0;
+	host[strcspn(host, " \t\r\n")] = 0;
+	rs_info("clones keep the template's hostname%s%s%s; set [hostname] pattern in %s "
+	    "(e.g. pattern = node-\?\?\?\?\?\?) to give each its own", host[0] ? " '" : "", host,
+	    host[0] ? "'" : "", RS_CONF_PATH);
+}
+
 static int
 cmd_seal(int argc, char **argv)
 {
@@ -245,6 +279,7 @@ cmd_seal(int argc, char **argv)
 	else
 		rs_info("sealed %s: %d change%s; clones will be resealed", a.root, ctx.changes,
 		    ctx.changes == 1 ? "" : "s");
+	seal_summary(&ctx);
 	return RS_EXIT_OK;
 }
 

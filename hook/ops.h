@@ -69,6 +69,14 @@ int rs_op_hostname_run(rs_ctx *ctx);
 int rs_op_remove_run(rs_ctx *ctx);
 int rs_op_ssh_hostkeys_run(rs_ctx *ctx);
 int rs_op_ssh_hostkeys_seal(rs_ctx *ctx);
+
+/* The host key types a run gives ctx's root, one bit per enum rs_keytype
+ * (never 0), and in why a phrase saying where they come from: [ssh-hostkeys]
+ * types, the record RS_KEYTYPES_PATH, the template's HostKey lines and key
+ * files, or the ed25519 default (docs/keys.md §10).  Returns 0, or -errno
+ * (logged) if the record is unreadable or invalid. */
+int rs_ssh_hostkey_types(rs_ctx *ctx, unsigned *mask, char *why, size_t cap);
+
 int rs_op_references_run(rs_ctx *ctx);
 
 /* --- helpers for ops (hook/opctx.c) --- */
@@ -88,8 +96,9 @@ rs_rng *rs_do_rng(rs_ctx *ctx);
  * Absent is success and no change. */
 int rs_do_remove(rs_ctx *ctx, const char *path, int tree);
 
-/* Remove every entry of directory dir whose name matches the fnmatch(3)
- * pattern (directories recursively).  An absent dir is no change. */
+/* Remove every entry of directory dir whose name matches the pattern, a
+ * constant of '*', '?' and plain characters (rs_glob_match, scan.h)
+ * (directories recursively).  An absent dir is no change. */
 int rs_do_remove_matching(rs_ctx *ctx, const char *dir, const char *pattern);
 
 /* Atomically write path (rs_root_write_atomic).  what describes the content

@@ -161,3 +161,130 @@ check "--only machine-id exits 0" "$RESEAL" run --root "$T/only" --only machine-
 check "--only: machine-id changed" is_v4_id "$T/only/etc/machine-id"
 check "--only: no host keys made, marker kept" sh -c \
 	"! ls '$T/only'/etc/ssh/ssh_host_* 2>/dev/null && test -f '$T/only/etc/reseal/template'"
+
+# ---- host key types follow the template (docs/keys.md §10) ---------------
+# Without [ssh-hostkeys] types a clone gets exactly the template's types:
+# recorded by seal, or read from sshd_config's HostKey lines and the key
+# files of an image sealed by hand; ed25519 when there are none.  About 3 s
+# (two RSA-3072 draws).
+kt_root() {                # kt_root DIR KEYTYPE...: a small template with those keys
+	mkdir -p "$1/etc/ssh" "$1/etc/reseal"
+	echo tpl >"$1/etc/hostname"
+	printf '# Debian-like: no active HostKey line\n#HostKey /etc/ssh/ssh_host_rsa_key\n' \
+		>"$1/etc/ssh/sshd_config"
+	local d=$1 t; shift
+	for t in "$@"; do   # the template's RSA key is small: only its type matters
+		ssh-keygen -q -t "$t" $([ "$t" = rsa ] && echo -b 1024) -N '' -C root@tpl \
+			-f "$d/etc/ssh/ssh_host_${t}_key"
+	done
+	mkdir -p "$d.old" && cp "$d"/etc/ssh/ssh_host_*_key.pub "$d.old/" 2>/dev/null
+	true
+}
+types_are() {              # types_are DIR "T1 T2...": exactly these private keys and .pubs
+	local got want=$2
+	got=$(cd "$1/etc/ssh" && ls ssh_host_* 2>/dev/null | sed -n 's/^ssh_host_\(.*\)_key$/\1/p' | sort | xargs)
+	[ "$got" = "$want" ] || { echo "key types: '$got', want '$want'"; return 1; }
+	got=$(cd "$1/etc/ssh" && ls ssh_host_* 2>/dev/null | sed -n 's/^ssh_host_\(.*\)_key\.pub$/\1/p' | sort | xargs)
+	[ "$got" = "$want" ] || { echo ".pub types: '$got', want '$want'"; return 1; }
+}
+fresh_valid() {            # fresh_valid DIR TYPE: loads, signs, verifies; not the template's
+	local k=$1/etc/ssh/ssh_host_$2_key blob
+	ssh-keygen -l -f "$k.pub" >/dev/null || { echo "ssh-keygen -l -f $k.pub failed"; return 1; }
+	key_sign_verify "$k" || return 1
+	blob=$(awk '{ print $2 }' "$k.pub")
+	! grep -qF "$blob" "$1.old"/*.pub 2>/dev/null || { echo "$k.pub is the template's key"; return 1; }
+}
+
+kt_root "$T/k3" rsa ecdsa ed25519
+"$RESEAL" seal --root "$T/k3" >"$T/k3.seal" 2>&1
+check "types: seal of an rsa+ecdsa+ed25519 template exits 0" test $? -eq 0
+check "types: seal records the three types in /etc/reseal/host-key-types" sh -c \
+	"[ \"\$(grep -v '^#' '$T/k3/etc/reseal/host-key-types' | sort | xargs)\" = 'ecdsa ed25519 rsa' ]"
+check "types: seal summary names the clones' key types" \
+	grep -q "clones get new SSH host keys: ed25519 ecdsa rsa" "$T/k3.seal"
+check "types: a second seal keeps the record (the keys are gone by then)" sh -c \
+	"'$RESEAL' seal --root '$T/k3' >/dev/null 2>&1 &&
+	 [ \"\$(grep -v '^#' '$T/k3/etc/reseal/host-key-types' | sort | xargs)\" = 'ecdsa ed25519 rsa' ]"
+cp -a "$T/k3" "$T/k3c" && cp -a "$T/k3.old" "$T/k3c.old"
+check "types: run on the clone exits 0" "$RESEAL" run --root "$T/k3c"
+check "types: the clone has exactly rsa, ecdsa and ed25519 keys" types_are "$T/k3c" "ecdsa ed25519 rsa"
+for t in rsa ecdsa ed25519; do
+	check "types: clone's $t key is valid (ssh-keygen -l, -Y sign/verify) and fresh" \
+		fresh_valid "$T/k3c" "$t"
+done
+check "types: the run removed the record with the marker" sh -c \
+	"! test -e '$T/k3c/etc/reseal/host-key-types' && ! test -e '$T/k3c/etc/reseal/template'"
+
+printf '[ssh-hostkeys]\ntypes = ecdsa\n' >"$T/k3/etc/reseal/reseal.conf"
+cp -a "$T/k3" "$T/k3o" && cp -a "$T/k3.old" "$T/k3o.old"
+check "types: run with types = ecdsa exits 0" "$RESEAL" run --root "$T/k3o"
+check "types: types = ecdsa overrides the record" types_are "$T/k3o" "ecdsa"
+check "types: that ecdsa key is valid and fresh" fresh_valid "$T/k3o" ecdsa
+
+printf '[ssh-hostkeys]\ntypes =\n' >"$T/k3/etc/reseal/reseal.conf"
+before=$(tree_sum "$T/k3")
+"$RESEAL" run --root "$T/k3" >"$T/k3e.out" 2>&1
+check "types: an empty types = is a config error (exit 100)" test $? -eq 100
+check "types: ... naming the line" grep -q "reseal.conf:2: invalid value '' for types" "$T/k3e.out"
+check "types: ... and nothing written" test "$before" = "$(tree_sum "$T/k3")"
+
+kt_root "$T/k1" ed25519
+check "types: seal of an ed25519-only template exits 0" "$RESEAL" seal --root "$T/k1"
+check "types: run on its clone exits 0" "$RESEAL" run --root "$T/k1"
+check "types: ed25519-only template -> only ed25519" types_are "$T/k1" "ed25519"
+check "types: that ed25519 key is valid and fresh" fresh_valid "$T/k1" ed25519
+
+# Sealed by hand: the marker touched, no record.  HostKey lines and the key
+# files present (here only ed25519's) together decide.
+kt_root "$T/h" ed25519
+printf 'Port 22\nHostKey /etc/ssh/ssh_host_rsa_key\nhostkey=/etc/ssh/ssh_host_ed25519_key\n' \
+	>"$T/h/etc/ssh/sshd_config"
+touch "$T/h/etc/reseal/template"
+check "types: run on a hand-sealed image exits 0" "$RESEAL" run --root "$T/h"
+check "types: HostKey lines for rsa and ed25519 -> rsa and ed25519" types_are "$T/h" "ed25519 rsa"
+for t in rsa ed25519; do
+	check "types: hand-sealed image's $t key is valid and fresh" fresh_valid "$T/h" "$t"
+done
+
+kt_root "$T/d"
+printf 'Include /etc/ssh/sshd_config.d/*.conf\n#HostKey /etc/ssh/ssh_host_rsa_key\n' \
+	>"$T/d/etc/ssh/sshd_config"
+mkdir -p "$T/d/etc/ssh/sshd_config.d"
+echo 'HostKey "/etc/ssh/ssh_host_ecdsa_key"' >"$T/d/etc/ssh/sshd_config.d/10-keys.conf"
+echo 'HostKey /etc/ssh/ssh_host_rsa_key' >"$T/d/etc/ssh/sshd_config.d/20-off.conf.disabled"
+touch "$T/d/etc/reseal/template"
+check "types: run with a HostKey line in sshd_config.d exits 0" "$RESEAL" run --root "$T/d"
+check "types: sshd_config.d/*.conf HostKey ecdsa -> ecdsa only" types_are "$T/d" "ecdsa"
+
+kt_root "$T/n"
+touch "$T/n/etc/reseal/template"
+check "types: run on an image with no keys and no HostKey line exits 0" "$RESEAL" run --root "$T/n"
+check "types: no keys, no HostKey line -> ed25519" types_are "$T/n" "ed25519"
+check "types: that ed25519 key is valid" fresh_valid "$T/n" ed25519
+
+# An interrupted hand-sealed run: the old keys are gone, one new key is
+# written, then a write fails (a read-only /etc/dropbear).  The next run
+# must still make the template's types, not just the one key left.
+kt_root "$T/i" ecdsa ed25519
+mkdir -p "$T/i/etc/dropbear"
+touch "$T/i/etc/reseal/template"
+mount --bind "$T/i/etc/dropbear" "$T/i/etc/dropbear" && mount -o remount,bind,ro "$T/i/etc/dropbear"
+"$RESEAL" run --root "$T/i" >"$T/i.out" 2>&1
+rc=$?
+umount "$T/i/etc/dropbear"
+check "types: run with a read-only /etc/dropbear fails, marker kept" sh -c \
+	"[ $rc = 111 ] && test -e '$T/i/etc/reseal/template' && ! test -e '$T/i/etc/ssh/ssh_host_ecdsa_key'"
+check "types: the rerun exits 0" "$RESEAL" run --root "$T/i"
+check "types: the rerun still makes the template's ecdsa and ed25519" types_are "$T/i" "ecdsa ed25519"
+check "types: the rerun's ecdsa key is valid and fresh" fresh_valid "$T/i" ecdsa
+
+# ---- seal says what happens to the hostname (docs/operations.md §7.2) ----
+kt_root "$T/hn"
+"$RESEAL" seal --root "$T/hn" >"$T/hn.out" 2>&1
+check "hostname: seal without a pattern says clones keep 'tpl' and names [hostname] pattern" \
+	grep -q "clones keep the template's hostname 'tpl'; set \[hostname\] pattern" "$T/hn.out"
+printf '[hostname]\npattern = web-????\n' >"$T/hn/etc/reseal/reseal.conf"
+"$RESEAL" seal --root "$T/hn" >"$T/hn.out" 2>&1
+check "hostname: seal with a pattern names it" \
+	grep -q "clones get their hostname from \[hostname\] pattern = web-????" "$T/hn.out"
+check_fails "hostname: ... and does not say the hostname is kept" grep -q "keep the template's hostname" "$T/hn.out"

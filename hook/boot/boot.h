@@ -111,6 +111,26 @@ void rs_plan_apply_blockdevs(rs_plan *p, rs_bdevs *l);
 /* The old -> new pairs of every item that is done, for `references`. */
 void rs_plan_refs(const rs_plan *p, rs_refs *refs);
 
+/* --- efivars.c: the ESP's partition GUID (docs/formats.md §11.2) --- */
+#define RS_EFI_FW_DIR "/sys/firmware/efi"
+
+/* Does a Boot#### variable in the efivarfs directory efivars hold the 16
+ * bytes g (a partition GUID in GPT's on-disk byte order, as UEFI HD()
+ * device-path nodes store it)?  Reads at most 64 KiB of each variable.
+ * Returns 1 and the variable's name ("Boot0001") in name[cap], 0 if none
+ * does, -ENODATA if the directory is empty (efivarfs not mounted), or
+ * -errno if it cannot be read. */
+int rs_efi_boot_entry_naming(const char *efivars, const unsigned char g[16], char *name, size_t cap);
+
+/* May the ESP's partition GUID (text partuuid) change?  fwdir is where the
+ * kernel shows UEFI (RS_EFI_FW_DIR; missing: booted through BIOS), with
+ * efivarfs mounted at fwdir/efivars; fallback: the ESP holds the
+ * removable-media loader.  BIOS: yes.  UEFI: yes with the fallback or when
+ * no Boot#### names the GUID; no when one does or they cannot be read.
+ * Logs why when it keeps the GUID, and on BIOS without a fallback loader.
+ * Returns 1 (change) or 0 (keep). */
+int rs_esp_rule(const char *fwdir, const char *partuuid, int fallback);
+
 /* --- modules.c --- */
 /* finit_module every file listed in RS_MODLIST, in order.  Logs failures;
  * returns the number of modules that failed to load. */

@@ -15,11 +15,13 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "boot.h"
 #include "log.h"
 #include "ops.h"
+#include "scan.h"
 
 #define ESP_DIR "/run/reseal-esp"
 
@@ -87,24 +89,89 @@ add_fs(rs_plan *p, const rs_bdev *b, rs_rng *rng)
 	new_id(rng, b->fs.type, !strcmp(b->fs.type, "vfat"), it->new);
 }
 
-/* Does the ESP carry the removable-media loader?  Only then may its
- * partition GUID change: UEFI Boot#### entries name it (docs/formats.md §11.2). */
+/* The removable-media loaders that the UEFI firmware of the machine reseal
+ * runs on would fall back to (UEFI 2.10 §3.5.1.1); x86_64 Linux also boots
+ * from 32-bit firmware.  Other architectures' loaders would not help it. */
+static const char *const esp_loaders[] = {
+#if defined(__x86_64__)
+	"BOOTX64.EFI", "BOOTIA32.EFI",
+#elif defined(__i386__)
+	"BOOTIA32.EFI",
+#elif defined(__aarch64__)
+	"BOOTAA64.EFI",
+#elif defined(__arm__)
+	"BOOTARM.EFI",
+#elif defined(__riscv) && __riscv_xlen == 64
+	"BOOTRISCV64.EFI",
+#else
+	"BOOTX64.EFI", "BOOTIA32.EFI", "BOOTAA64.EFI", "BOOTARM.EFI", "BOOTRISCV64.EFI",
+#endif
+};
+
+/* Does the ESP carry the removable-media loader (docs/formats.md §11.2)?
+ * Linux's vfat looks names up without regard to case; the lowercase
+ * spelling is tried as well for a mount that does not. */
 static int
 esp_has_fallback(const rs_bdev *b)
 {
+	char path[64];
 	struct stat st;
-	int yes;
+	size_t i, k;
+	int yes = 0;
 
 	mkdir(ESP_DIR, 0700);
 	if (mount(b->path, ESP_DIR, "vfat", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		rs_info("cannot inspect the ESP %s (%s): keeping its partition GUID", b->path,
-		    strerror(errno));
+		rs_info("cannot inspect the ESP %s (%s): taking it to have no removable-media loader",
+		    b->path, strerror(errno));
 		return 0;
 	}
-	yes = stat(ESP_DIR "/EFI/BOOT/BOOTX64.EFI", &st) == 0 ||
-	    stat(ESP_DIR "/EFI/BOOT/BOOTAA64.EFI", &st) == 0 ||
-	    stat(ESP_DIR "/EFI/boot/bootx64.efi", &st) == 0;
+	for (i = 0; i < sizeof esp_loaders / sizeof esp_loaders[0] && !yes; i++) {
+		snprintf(path, sizeof path, ESP_DIR "/EFI/BOOT/%s", esp_loaders[i]);
+		yes = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+		for (k = sizeof ESP_DIR; path[k]; k++)
+			if (path[k] >= 'A' && path[k] <= 'Z')
+				path[k] = (char)(path[k] - 'A' + 'a');
+		yes = yes || (stat(path, &st) == 0 && S_ISREG(st.st_mode));
+	}
 	umount(ESP_DIR);
+	return yes;
+}
+
+#define EFIVARS_DIR RS_EFI_FW_DIR "/efivars"
+#define EFIVARFS_MAGIC 0xde5e81e4u   /* linux/magic.h */
+
+/* Booted through UEFI and nothing mounted efivarfs yet: mount it read-only
+ * to read the boot entries.  Returns 1 if this mounted it: the caller
+ * unmounts it again, or it would move into the real root with /sys, and
+ * systemd would keep a read-only efivarfs instead of mounting its own. */
+static int
+efivars_mount(void)
+{
+	struct statfs sf;
+	struct stat st;
+
+	if (stat(RS_EFI_FW_DIR, &st) < 0)
+		return 0;
+	if (statfs(EFIVARS_DIR, &sf) == 0 && (unsigned)sf.f_type == EFIVARFS_MAGIC)
+		return 0;
+	if (mount("efivarfs", EFIVARS_DIR, "efivarfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	        NULL) < 0) {
+		rs_debug("cannot mount efivarfs on " EFIVARS_DIR ": %s", strerror(errno));
+		return 0;
+	}
+	return 1;
+}
+
+/* May the ESP b's partition GUID change (docs/formats.md §11.2)? */
+static int
+esp_may_change(const rs_bdev *b)
+{
+	int fallback = esp_has_fallback(b), mounted, yes;
+
+	mounted = efivars_mount();
+	yes = rs_esp_rule(RS_EFI_FW_DIR, b->partuuid, fallback);
+	if (mounted)
+		umount(EFIVARS_DIR);
 	return yes;
 }
 
@@ -128,10 +195,8 @@ add_table(rs_plan *p, const rs_bdevs *l, const rs_bdev *disk, rs_rng *rng)
 		const rs_bdev *b = &l->dev[i];
 		if (!b->partn || strcmp(b->disk, disk->name) || !b->partuuid[0])
 			continue;
-		if (!memcmp(b->type_guid, esp_type, 16) && !esp_has_fallback(b)) {
-			rs_info("keeping the ESP's PARTUUID %s (no EFI/BOOT fallback loader)", b->partuuid);
-			continue;
-		}
+		if (!memcmp(b->type_guid, esp_type, 16) && !esp_may_change(b))
+			continue;   /* esp_may_change said why */
 		it = &p->item[p->n++];
 		memset(it, 0, sizeof *it);
 		it->kind = 'p';
@@ -158,10 +223,12 @@ plan_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_root *r, rs_rn
 	fstab[len] = 0;
 	while (pos < len) {
 		char spec[256], mnt[256], *line = fstab + pos, *nl = strchr(line, '\n');
+		const char *q;
 		if (nl)
 			*nl = 0;
 		pos += strlen(line) + 1;
-		if (sscanf(line, " %255s %255s", spec, mnt) == 2 && spec[0] != '#')
+		/* sscanf(line, " %255s %255s", ...) == 2, scan.h */
+		if ((q = rs_scan_word(line, spec, 255)) && rs_scan_word(q, mnt, 255) && spec[0] != '#')
 			add_fs(p, rs_bdev_match(l, spec), rng);
 	}
 	/* Root last among filesystems: it is applied last, after the others. */

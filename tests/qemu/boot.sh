@@ -3,14 +3,22 @@
 # kernel and an initramfs; the serial console goes to LOG.
 #
 #   tests/qemu/boot.sh IMG INITRD LOG [--append "extra args"] [--root SPEC]
-#       [--ssh-port N] [--timeout S] [--kernel VMLINUZ] [--rng] [--snapshot]
-#       [--disk IMG2]... [--qemu "more qemu args"]
+#       [--ssh-port N] [--timeout S] [--kernel VMLINUZ] [--virtio-rng]
+#       [--snapshot] [--disk IMG2]... [--qemu "more qemu args"]
+#       [--arch x86_64|aarch64|armhf]
 #
 # Kernel command line: console=ttyS0 panic=-1 root=SPEC (default /dev/vda2)
-# plus --append.  With panic=-1 and -no-reboot a kernel panic (PID 1 exiting)
-# ends QEMU at once.  --ssh-port N forwards 127.0.0.1:N to the guest's port
-# 22 (virtio-net, QEMU user networking; the guest is 10.0.2.15).  --rng adds
-# a virtio-rng device (the guest needs the virtio_rng module to use it).
+# plus --append.  --arch (default $RESEAL_QEMU_ARCH, else x86_64) picks the
+# guest: aarch64 is qemu-system-aarch64 -M virt -cpu cortex-a57, armhf
+# qemu-system-arm -M virt -cpu cortex-a15, both with console=ttyAMA0 (the
+# virt board's PL011) and virtio devices on its PCIe bus, and by default
+# the kernel toolchain/arm-boot-deps.sh unpacked.  With panic=-1 and
+# -no-reboot a kernel panic (PID 1 exiting) ends QEMU at once.  --ssh-port N forwards 127.0.0.1:N to the guest's port
+# 22 (virtio-net, QEMU user networking; the guest is 10.0.2.15).
+# --virtio-rng (old name: --rng) adds a virtio-rng device fed from the
+# host's /dev/urandom, so the guest's CRNG is ready at once (the guest
+# needs the virtio_rng module; without it, under TCG's default qemu64 CPU,
+# which has no RDRAND, the kernel gathers entropy itself: docs/boot.md).
 # --disk adds more virtio disks (vdb, ...).  The kernel defaults to the
 # newest /boot/vmlinuz-*-cloud-amd64 ($RESEAL_QEMU_KERNEL overrides).
 #
@@ -18,9 +26,10 @@
 # --timeout S (default 120) ran out and QEMU was killed, 100 usage, 111
 # setup.  SIGTERM to this script stops QEMU too (which then exits 0).
 set -u
-usage() { sed -n '5,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 100; }
+usage() { sed -n '5,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 100; }
 
 args=() APPEND='' ROOT=/dev/vda2 PORT='' TIMEOUT=120 KERNEL=${RESEAL_QEMU_KERNEL:-} RNG=0 SNAP='' EXTRA='' DISKS=()
+ARCH=${RESEAL_QEMU_ARCH:-x86_64}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--append) APPEND=${2?}; shift 2 ;;
@@ -28,10 +37,11 @@ while [ $# -gt 0 ]; do
 	--ssh-port) PORT=${2?}; shift 2 ;;
 	--timeout) TIMEOUT=${2?}; shift 2 ;;
 	--kernel) KERNEL=${2?}; shift 2 ;;
-	--rng) RNG=1; shift ;;
+	--virtio-rng|--rng) RNG=1; shift ;;
 	--snapshot) SNAP=-snapshot; shift ;;
 	--disk) DISKS+=("$2"); shift 2 ;;
 	--qemu) EXTRA=${2?}; shift 2 ;;
+	--arch) ARCH=${2?}; shift 2 ;;
 	-h|--help) usage ;;
 	-*) echo "boot.sh: unknown option $1" >&2; usage ;;
 	*) args+=("$1"); shift ;;
@@ -39,6 +49,16 @@ while [ $# -gt 0 ]; do
 done
 [ ${#args[@]} = 3 ] || usage
 IMG=${args[0]} INITRD=${args[1]} LOG=${args[2]}
+case $ARCH in
+x86_64) QEMU=(qemu-system-x86_64) CONSOLE=ttyS0 ;;
+aarch64) QEMU=(qemu-system-aarch64 -M virt -cpu cortex-a57) CONSOLE=ttyAMA0 DEBARCH=arm64 ;;
+armhf) QEMU=(qemu-system-arm -M virt -cpu cortex-a15) CONSOLE=ttyAMA0 DEBARCH=armhf ;;
+*) echo "boot.sh: unknown --arch $ARCH" >&2; usage ;;
+esac
+if [ -z "$KERNEL" ] && [ "$ARCH" != x86_64 ]; then
+	KERNEL=$(sh "$(dirname "$0")/../../toolchain/arm-boot-deps.sh" --print-cache)/$DEBARCH/vmlinuz
+	[ -f "$KERNEL" ] || { echo "boot.sh: no $KERNEL (run toolchain/arm-boot-deps.sh)" >&2; exit 111; }
+fi
 if [ -z "$KERNEL" ]; then
 	KERNEL=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)
 	[ -n "$KERNEL" ] || { echo "boot.sh: no /boot/vmlinuz-*-cloud-amd64 (run toolchain/qemu-deps.sh)" >&2; exit 111; }
@@ -46,18 +66,19 @@ fi
 for f in "$IMG" "$INITRD" "$KERNEL" "${DISKS[@]}"; do
 	[ -r "$f" ] || { echo "boot.sh: $f: not readable" >&2; exit 111; }
 done
-command -v qemu-system-x86_64 >/dev/null || { echo "boot.sh: qemu-system-x86_64 is missing (run toolchain/qemu-deps.sh)" >&2; exit 111; }
+command -v "${QEMU[0]}" >/dev/null ||
+	{ echo "boot.sh: ${QEMU[0]} is missing (run toolchain/qemu-deps.sh, toolchain/arm-boot-deps.sh)" >&2; exit 111; }
 
-q=(qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -display none -no-reboot
+q=("${QEMU[@]}" -accel tcg -m 512 -smp 1 -nodefaults -display none -no-reboot
 	-serial "file:$LOG" -monitor none
 	-kernel "$KERNEL" -initrd "$INITRD"
-	-append "console=ttyS0 panic=-1 root=$ROOT${APPEND:+ $APPEND}"
+	-append "console=$CONSOLE panic=-1 root=$ROOT${APPEND:+ $APPEND}"
 	-drive "file=$IMG,if=virtio,format=raw,cache=unsafe")
 for d in "${DISKS[@]}"; do q+=(-drive "file=$d,if=virtio,format=raw,cache=unsafe"); done
 if [ -n "$PORT" ]; then
 	q+=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:22" -device "virtio-net-pci,netdev=n0,romfile=")
 fi
-[ $RNG = 0 ] || q+=(-device virtio-rng-pci)
+[ $RNG = 0 ] || q+=(-object rng-random,filename=/dev/urandom,id=rng0 -device virtio-rng-pci,rng=rng0)
 [ -z "$SNAP" ] || q+=("$SNAP")
 # shellcheck disable=SC2206
 [ -z "$EXTRA" ] || q+=($EXTRA)

@@ -16,6 +16,66 @@ parse(rs_config *c, const char *text)
 	return rs_config_parse(c, text, strlen(text), "reseal.conf");
 }
 
+/* The host key type record (docs/keys.md §10) and sshd_config's HostKey
+ * lines. */
+static void
+test_keytypes(void)
+{
+	static const char debian[] =
+	    "Include /etc/ssh/sshd_config.d/*.conf\n"
+	    "#Port 22\n"
+	    "#HostKey /etc/ssh/ssh_host_rsa_key\n"
+	    "#HostKey /etc/ssh/ssh_host_ecdsa_key\n"
+	    "#HostKey /etc/ssh/ssh_host_ed25519_key\n"
+	    "KbdInteractiveAuthentication no\n";
+	static const char forms[] =
+	    "HostKey /etc/ssh/ssh_host_rsa_key\n"
+	    "  hostkey\t/etc/ssh/ssh_host_ed25519_key   # trailing\r\n"
+	    "HOSTKEY=\"/etc/ssh/ssh_host_ecdsa_key\"\n";
+	static const char others[] =
+	    "HostKey /etc/ssh/keys/ssh_host_rsa_key\n"
+	    "HostKeyAlgorithms ssh-rsa\n"
+	    "HostKey /etc/ssh/ssh_host_dsa_key\n"
+	    "HostKey\n"
+	    "HostKeyAgent /etc/ssh/ssh_host_ed25519_key\n";
+	char text[256];
+	unsigned m = 0, k, ok = 1;
+	size_t n;
+
+	CHECK("record: one type per line, comments and blanks",
+	    rs_keytypes_parse("# c\nrsa\n\n  ed25519  \n", 21, &m) == 0 &&
+	    m == ((1u << RS_KEY_RSA3072) | (1u << RS_KEY_ED25519)));
+	CHECK("record: commas and spaces too, duplicates harmless",
+	    rs_keytypes_parse("ecdsa, ecdsa rsa", 16, &m) == 0 &&
+	    m == ((1u << RS_KEY_ECDSA_P256) | (1u << RS_KEY_RSA3072)));
+	m = 99;
+	CHECK("record: unknown name is an error, mask untouched",
+	    rs_keytypes_parse("ed25519\ndsa\n", 12, &m) < 0 && m == 99);
+	CHECK("record: empty or comments only is an error",
+	    rs_keytypes_parse("", 0, &m) < 0 && rs_keytypes_parse("# x\n\n", 5, &m) < 0);
+	CHECK("record: NUL byte is an error", rs_keytypes_parse("rsa\0", 4, &m) < 0);
+	n = rs_keytypes_format(7, text, sizeof text);
+	CHECK("record: format writes a comment then one name per line in enum order",
+	    n > 0 && text[0] == '#' && strstr(text, "\ned25519\necdsa\nrsa\n") &&
+	    text[n - 1] == '\n' && strlen(text) == n);
+	for (k = 1; k < 8; k++) {
+		n = rs_keytypes_format(k, text, sizeof text);
+		ok &= n > 0 && rs_keytypes_parse(text, n, &m) == 0 && m == k;
+	}
+	CHECK("record: format and parse round-trip every mask", ok);
+	CHECK("record: format refuses a short buffer", rs_keytypes_format(7, text, 20) == 0);
+
+	CHECK("sshd_config: Debian's default (commented HostKey lines) names no type",
+	    rs_sshd_hostkey_types(debian, sizeof debian - 1, "sshd_config") == 0);
+	CHECK("sshd_config: HostKey PATH, any case, HostKey=\"PATH\", CRLF",
+	    rs_sshd_hostkey_types(forms, sizeof forms - 1, "sshd_config") == 7);
+	CHECK("sshd_config: other paths, prefixes and DSA are ignored",
+	    rs_sshd_hostkey_types(others, sizeof others - 1, "x") == 0);
+	CHECK("sshd_config: a last line without newline counts",
+	    rs_sshd_hostkey_types("HostKey /etc/ssh/ssh_host_ecdsa_key", 35, "x") ==
+	    1u << RS_KEY_ECDSA_P256);
+}
+
 void
 test_config(void)
 {
@@ -26,9 +86,10 @@ test_config(void)
 	rs_log_level = 0;   /* the error cases log on purpose */
 
 	rs_config_defaults(&c);
-	CHECK("defaults: generate machine-id, seal uninitialized, ed25519 only, dropbear auto",
+	CHECK("defaults: generate machine-id, seal uninitialized, key types follow the template, "
+	    "dropbear auto",
 	    c.machine_id == RS_MID_GENERATE && c.seal_machine_id == RS_MID_UNINITIALIZED &&
-	    c.key_types == 1u << RS_KEY_ED25519 && c.dropbear == RS_AUTO && !c.skip &&
+	    c.key_types == 0 && c.dropbear == RS_AUTO && !c.skip &&
 	    !c.hostname[0] && !c.nremove);
 
 	CHECK("empty file and comments only are accepted",
@@ -58,6 +119,8 @@ test_config(void)
 	CHECK("bad value is an error", parse(&c, "[machine-id]\nmode = random\n") < 0);
 	CHECK("seal cannot be generate", parse(&c, "[machine-id]\nseal = generate\n") < 0);
 	CHECK("unknown key type is an error", parse(&c, "[ssh-hostkeys]\ntypes = dsa\n") < 0);
+	CHECK("empty types = is an error, not 'follow the template'",
+	    parse(&c, "[ssh-hostkeys]\ntypes =\n") < 0 && parse(&c, "[ssh-hostkeys]\ntypes = ,\n") < 0);
 	CHECK("unknown op in skip is an error", parse(&c, "[reseal]\nskip = fs-uuid\n") < 0);
 	CHECK("relative remove path is an error", parse(&c, "[remove]\npath = etc/x\n") < 0);
 	CHECK("remove / is an error", parse(&c, "[remove]\npath = /\n") < 0);
@@ -84,5 +147,6 @@ test_config(void)
 	    rs_config_check_hostname("-web") < 0 && rs_config_check_hostname("web-") < 0 &&
 	    rs_config_check_hostname("") < 0);
 
+	test_keytypes();
 	rs_log_level = saved;
 }

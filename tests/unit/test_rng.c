@@ -1,7 +1,10 @@
 /* test_rng.c: rs_rng seeding, drawing and wiping. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rng.h"
@@ -13,7 +16,6 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #define HAVE_SECCOMP_TEST 1
@@ -130,6 +132,104 @@ test_kernel_answers(void)
 }
 #endif
 
+static long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* A kernel whose CRNG is ready at slow_ready_at (CLOCK_MONOTONIC ms):
+ * before that GRND_NONBLOCK says EAGAIN and a blocking call sleeps until
+ * then, as getrandom(2) does.  An absolute time, so the child that
+ * rs_rng_wait_kernel forks sees the same kernel. */
+static long slow_ready_at;
+static int slow_blocking_calls;
+
+static ssize_t
+slow_kernel(void *buf, size_t len, unsigned flags)
+{
+	long now = mono_ms();
+
+	if (now < slow_ready_at) {
+		if (flags & GRND_NONBLOCK) {
+			errno = EAGAIN;
+			return -1;
+		}
+		slow_blocking_calls++;
+		poll(NULL, 0, (int)(slow_ready_at - now));
+	}
+	return getrandom(buf, len, GRND_NONBLOCK);
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/* rs_rng_wait_kernel with slow_kernel ready after wait_ms, messages every
+ * period_ms; its log (stderr) into log.  Returns its result. */
+static int
+wait_slow(long wait_ms, unsigned period_ms, unsigned char *buf, size_t len, char *log, size_t cap)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(2), r;
+	ssize_t n;
+
+	log[0] = 0;
+	if (!tmp || saved < 0 || dup2(fileno(tmp), 2) < 0)
+		return -1000;
+	slow_ready_at = mono_ms() + wait_ms;
+	r = rs_rng_wait_kernel(buf, len, slow_kernel, period_ms);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fileno(tmp), log, cap - 1, 0);
+	log[n > 0 ? n : 0] = 0;
+	fclose(tmp);
+	return r;
+}
+
+/* The wait says so again and again (docs/keys.md §7.4), not just once. */
+static void
+test_wait_messages(void)
+{
+	static char log[8192];
+	unsigned char buf[64];
+	int r, n;
+
+	memset(buf, 0, sizeof buf);
+	slow_blocking_calls = 0;
+	r = wait_slow(1250, 200, buf, sizeof buf, log, sizeof log);
+	n = count(log, "reseal: info: still waiting for the kernel CRNG (");
+	CHECK("a slow CRNG: the seed is drawn once it is ready", r == 0 && !all_zero(buf, sizeof buf));
+	CHECK("a slow CRNG: \"waiting for the kernel random number generator\" once",
+	    count(log, "waiting for the kernel random number generator") == 1);
+	CHECK("a slow CRNG: \"still waiting\" repeats every period (1.25 s / 0.2 s: 4 to 7 times)",
+	    n >= 4 && n <= 7);
+	CHECK("a slow CRNG: \"still waiting\" counts the seconds and says how to give entropy",
+	    strstr(log, "still waiting for the kernel CRNG (1 s): give the VM a virtio-rng device, "
+	        "or boot with random.trust_cpu=on") != NULL);
+	CHECK("a slow CRNG: the wait's length is logged once, when it is over",
+	    count(log, "the kernel CRNG is ready after 1.") == 1 &&
+	    count(log, "the kernel CRNG is ready after") == 1);
+	CHECK("a slow CRNG: the blocking call runs in a child, not here", slow_blocking_calls == 0);
+
+	memset(buf, 0, sizeof buf);
+	r = wait_slow(0, 200, buf, sizeof buf, log, sizeof log);
+	CHECK("a ready CRNG: no wait, nothing logged", r == 0 && log[0] == 0 && !all_zero(buf, sizeof buf));
+	if (r != 0 || log[0])
+		printf("  log: %s\n", log);
+}
+
 void
 test_rng(void)
 {
@@ -171,6 +271,7 @@ test_rng(void)
 	CHECK("rs_wipe zeroes exactly the bytes asked for",
 	    all_zero(x, 17) && x[17] == 0xFF && x[63] == 0xFF);
 
+	test_wait_messages();
 #ifdef HAVE_SECCOMP_TEST
 	test_kernel_answers();
 #endif
