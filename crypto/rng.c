@@ -32,20 +32,21 @@ rs_wipe(void *p, size_t len)
 	__asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
-static long
+/* 64-bit: a 32-bit long (armhf) would wrap after 24.8 days of uptime. */
+static int64_t
 mono_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
-log_still_waiting(long t0)
+log_still_waiting(int64_t t0)
 {
 	rs_info("still waiting for the kernel CRNG (%ld s): give the VM a virtio-rng device, "
-	    "or boot with random.trust_cpu=on (CPUs with RDRAND)", (mono_ms() - t0) / 1000);
+	    "or boot with random.trust_cpu=on (CPUs with RDRAND)", (long)((mono_ms() - t0) / 1000));
 }
 
 /* Kernels older than 3.17 have no getrandom().  /dev/random becomes readable
@@ -54,7 +55,7 @@ static int
 random_wait_legacy(unsigned char *buf, size_t len, unsigned period_ms)
 {
 	struct pollfd pfd;
-	long t0 = mono_ms();
+	int64_t t0 = mono_ms();
 	int fd, r;
 
 	fd = open("/dev/random", O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -93,7 +94,7 @@ random_wait_legacy(unsigned char *buf, size_t len, unsigned period_ms)
  * once the child's call returned (or at once if there is no child), with
  * the child reaped. */
 static void
-wait_logging(rs_getrandom_fn get, unsigned period_ms, long t0)
+wait_logging(rs_getrandom_fn get, unsigned period_ms, int64_t t0)
 {
 	struct pollfd pfd;
 	int p[2], st, r;
@@ -144,7 +145,7 @@ rs_rng_wait_kernel(unsigned char *buf, size_t len, rs_getrandom_fn get, unsigned
 {
 	size_t off = 0;
 	unsigned flags = GRND_NONBLOCK;
-	long t0 = -1, ms;
+	int64_t t0 = -1, ms;
 
 	if (!get)
 		get = sys_getrandom;
@@ -174,7 +175,7 @@ rs_rng_wait_kernel(unsigned char *buf, size_t len, rs_getrandom_fn get, unsigned
 	}
 	if (t0 >= 0) {
 		ms = mono_ms() - t0;
-		rs_info("the kernel CRNG is ready after %ld.%ld s", ms / 1000, ms % 1000 / 100);
+		rs_info("the kernel CRNG is ready after %ld.%ld s", (long)(ms / 1000), (long)(ms % 1000 / 100));
 	}
 	return 0;
 }
