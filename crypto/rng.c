@@ -32,21 +32,11 @@ rs_wipe(void *p, size_t len)
 	__asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
-/* 64-bit: a 32-bit long (armhf) would wrap after 24.8 days of uptime. */
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 log_still_waiting(int64_t t0)
 {
 	rs_info("still waiting for the kernel CRNG (%ld s): give the VM a virtio-rng device, "
-	    "or boot with random.trust_cpu=on (CPUs with RDRAND)", (long)((mono_ms() - t0) / 1000));
+	    "or boot with random.trust_cpu=on (CPUs with RDRAND)", (long)((rs_monotonic_ms() - t0) / 1000));
 }
 
 /* Kernels older than 3.17 have no getrandom().  /dev/random becomes readable
@@ -55,7 +45,7 @@ static int
 random_wait_legacy(unsigned char *buf, size_t len, unsigned period_ms)
 {
 	struct pollfd pfd;
-	int64_t t0 = mono_ms();
+	int64_t t0 = rs_monotonic_ms();
 	int fd, r;
 
 	fd = open("/dev/random", O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -159,7 +149,7 @@ rs_rng_wait_kernel(unsigned char *buf, size_t len, rs_getrandom_fn get, unsigned
 			continue;
 		} else if (errno == EAGAIN && flags == GRND_NONBLOCK && t0 < 0) {
 			rs_info("waiting for the kernel random number generator");
-			t0 = mono_ms();
+			t0 = rs_monotonic_ms();
 			wait_logging(get, period_ms, t0);
 			/* GRND_NONBLOCK again: ready now, unless the child failed. */
 		} else if (errno == EAGAIN && flags == GRND_NONBLOCK) {
@@ -174,7 +164,7 @@ rs_rng_wait_kernel(unsigned char *buf, size_t len, rs_getrandom_fn get, unsigned
 		}
 	}
 	if (t0 >= 0) {
-		ms = mono_ms() - t0;
+		ms = rs_monotonic_ms() - t0;
 		rs_info("the kernel CRNG is ready after %ld.%ld s", (long)(ms / 1000), (long)(ms % 1000 / 100));
 	}
 	return 0;

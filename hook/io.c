@@ -1,6 +1,7 @@
 /* io.c: see io.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -108,4 +109,14 @@ rs_read_file(const char *path, char *buf, size_t cap, size_t *len)
 	if (len)
 		*len = n;
 	return rc;
+}
+
+/* see io.h */
+int64_t
+rs_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

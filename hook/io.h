@@ -9,6 +9,7 @@
 #define RS_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Exactly len bytes from fd (at off for the p- variants, which leave the
@@ -36,5 +37,10 @@ int rs_read_upto(int fd, void *buf, size_t cap, size_t *len);
  * callers that can use a prefix); or -errno from open or read, with buf
  * empty ("") and *len 0. */
 int rs_read_file(const char *path, char *buf, size_t cap, size_t *len);
+
+/* Milliseconds of CLOCK_MONOTONIC, for waits and their messages.  64-bit:
+ * a 32-bit long (armhf) would wrap after 24.8 days of uptime, and a wrapped
+ * deadline never comes. */
+int64_t rs_monotonic_ms(void);
 
 #endif

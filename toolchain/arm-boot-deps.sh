@@ -28,13 +28,7 @@ if [ "${1:-}" = --print-cache ]; then echo "$dir"; exit 0; fi
 sh "$here/apt-install.sh" qemu-system-arm kmod
 [ -e "$dir/ready" ] && exit 0
 
-added=
-for a in arm64 armhf; do
-	dpkg --print-foreign-architectures | grep -qx "$a" || { dpkg --add-architecture "$a"; added=1; }
-done
-if [ -n "$added" ] || ! apt-cache show busybox-static:arm64 busybox-static:armhf >/dev/null 2>&1; then
-	DEBIAN_FRONTEND=noninteractive apt-get update -q
-fi
+sh "$here/foreign-arch.sh" busybox-static:arm64 busybox-static:armhf
 
 work=$(mktemp -d /var/tmp/arm-boot-deps.XXXXXX)
 trap 'rm -rf "$work" "$dir.tmp"' EXIT

@@ -23,24 +23,7 @@ out=$(cd "$out" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# A private deb-src list, derived from the configured main archive, so the
-# system's apt configuration is never touched.
-src=/etc/apt/sources.list.d/debian.sources
-if [ -f "$src" ]; then
-	mirror=$(awk '$1=="URIs:" {print $2; exit}' "$src")
-	suite=$(awk '$1=="Suites:" {print $2; exit}' "$src")
-else
-	mirror=$(awk '$1=="deb" {print $2; exit}' /etc/apt/sources.list)
-	suite=$(awk '$1=="deb" {print $3; exit}' /etc/apt/sources.list)
-fi
-echo "deb-src $mirror $suite main" >"$work/sources.list"
-mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
-set -- -o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-	-o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
-apt-get "$@" -q update >"$work/update.log" 2>&1 || { cat "$work/update.log"; exit 1; }
-(cd "$work" && apt-get "$@" -q source --download-only bearssl >"$work/source.log" 2>&1) ||
-	{ cat "$work/source.log"; exit 1; }
-(cd "$work" && dpkg-source --no-check -x bearssl_*.dsc bearssl >/dev/null)
+sh "$(dirname "$0")/debsrc.sh" bearssl "$work"
 
 # -fno-{asynchronous-,}unwind-tables: nothing unwinds C code here; the
 # tables were ~5 KB of .eh_frame in the product (bench/size.sh), and

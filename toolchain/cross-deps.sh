@@ -17,15 +17,8 @@ mkdir -p /var/tmp/reseal-cache
 exec 9>/var/tmp/reseal-cache/.cross-deps.lock
 flock 9
 
-# Foreign architectures first: their package lists only exist after an
-# `apt-get update` that knows about them.
-added=
-for a in arm64 armhf; do
-	dpkg --print-foreign-architectures | grep -qx "$a" || { dpkg --add-architecture "$a"; added=1; }
-done
-if [ -n "$added" ] || ! apt-cache show musl-dev:arm64 musl-dev:armhf >/dev/null 2>&1; then
-	DEBIAN_FRONTEND=noninteractive apt-get update -q
-fi
+# Foreign architectures first (their package lists need an update).
+sh "$here/foreign-arch.sh" musl-dev:arm64 musl-dev:armhf
 
 sh "$here/apt-install.sh" \
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu \
@@ -42,24 +35,7 @@ dir=/var/tmp/reseal-cache/musl-riscv64-$key
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# A private deb-src list, derived from the configured main archive, as
-# toolchain/bearssl.sh does, so the system's apt configuration is untouched.
-src=/etc/apt/sources.list.d/debian.sources
-if [ -f "$src" ]; then
-	mirror=$(awk '$1=="URIs:" {print $2; exit}' "$src")
-	suite=$(awk '$1=="Suites:" {print $2; exit}' "$src")
-else
-	mirror=$(awk '$1=="deb" {print $2; exit}' /etc/apt/sources.list)
-	suite=$(awk '$1=="deb" {print $3; exit}' /etc/apt/sources.list)
-fi
-echo "deb-src $mirror $suite main" >"$work/sources.list"
-mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
-set -- -o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-	-o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
-apt-get "$@" -q update >"$work/update.log" 2>&1 || { cat "$work/update.log"; exit 1; }
-(cd "$work" && apt-get "$@" -q source --download-only musl >"$work/source.log" 2>&1) ||
-	{ cat "$work/source.log"; exit 1; }
-(cd "$work" && dpkg-source --no-check -x musl_*.dsc musl >/dev/null)
+sh "$here/debsrc.sh" musl "$work"
 
 echo "cross-deps: building musl for riscv64 into $dir"
 # Earlier recipes' builds are stale: drop them.

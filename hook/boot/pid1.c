@@ -121,17 +121,6 @@ read_cmdline(void)
 #endif
 }
 
-/* Milliseconds of CLOCK_MONOTONIC, 64-bit: a 32-bit long (armhf) would wrap
- * after 24.8 days of uptime, and a wrapped deadline never comes. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 log_devices(void)
 {
@@ -180,7 +169,7 @@ journal_names(const rs_bdev *b, const char *spec)
 static const rs_bdev *
 wait_for_root(void)
 {
-	int64_t start = now_ms(), next_msg = start + RS_DEVICE_MESSAGE_S * 1000;
+	int64_t start = rs_monotonic_ms(), next_msg = start + RS_DEVICE_MESSAGE_S * 1000;
 	int64_t deadline = start + (int64_t)(cmdline.rootdelay > cmdline.timeout ? cmdline.rootdelay
 	                                                                         : cmdline.timeout) * 1000;
 	const rs_bdev *b;
@@ -203,11 +192,11 @@ wait_for_root(void)
 					    cmdline.root, devs.dev[i].path);
 					return &devs.dev[i];
 				}
-		if (now_ms() >= next_msg) {
+		if (rs_monotonic_ms() >= next_msg) {
 			rs_info("waiting for root=%s", cmdline.root);
 			next_msg += RS_DEVICE_MESSAGE_S * 1000;
 		}
-		if (!cmdline.rootwait && now_ms() >= deadline)
+		if (!cmdline.rootwait && rs_monotonic_ms() >= deadline)
 			return NULL;
 		poll(NULL, 0, RS_DEVICE_POLL_MS);
 	}

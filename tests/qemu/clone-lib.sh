@@ -1,8 +1,9 @@
 # tests/qemu/clone-lib.sh: helpers shared by the clone boot tests and the
-# demo (t-boot.sh, t-powercut.sh, demo.sh).  Source after tests/qemu/lib.sh.
+# demo (t-boot.sh, t-powercut.sh, t-arm-boot.sh, t-debian.sh, demo.sh).  Source after tests/qemu/lib.sh.
 #
 #   part_geom IMG N          "OFFSET SIZE" in bytes of GPT partition N
 #   with_root IMG CMD...     run CMD with IMG's root (partition 2) at $T/mnt
+#   ro_root IMG CMD...       the same, mounted read-only without journal replay
 #   root_from_grub IMG       the root= spec IMG's own grub.cfg boots with
 #   fsck_all IMG [crashed]   sgdisk -v, fsck.fat -n, e2fsck -fn, xfs_repair -n; with
 #                            "crashed", FAT's dirty bit alone is accepted (see fsck_fat)
@@ -15,19 +16,25 @@ part_geom() {
 		END { printf "%d %d\n", f * 512, (l - f + 1) * 512 }'
 }
 
-with_root() {
-	local img=$1 off size dev rc
-	shift
+# mount_root_run "LOSETUP_OPTS" "MOUNT_OPTS" IMG CMD...: the two below
+mount_root_run() {
+	local lo=$1 mo=$2 img=$3 off size dev rc
+	shift 3
 	read -r off size <<EOF2
 $(part_geom "$img" 2)
 EOF2
-	dev=$(losetup -f --show --offset "$off" --sizelimit "$size" "$img") || return 1
+	# shellcheck disable=SC2086
+	dev=$(losetup -f --show $lo --offset "$off" --sizelimit "$size" "$img") || return 1
 	mkdir -p "$T/mnt"
-	if ! mount "$dev" "$T/mnt"; then losetup -d "$dev"; return 1; fi
+	# shellcheck disable=SC2086
+	if ! mount $mo "$dev" "$T/mnt"; then losetup -d "$dev"; return 1; fi
 	"$@"; rc=$?
 	umount "$T/mnt"; losetup -d "$dev"
 	return $rc
 }
+with_root() { mount_root_run "" "" "$@"; }
+# read-only, and without ext4 journal replay: the image is left as it was
+ro_root() { mount_root_run -r "-o ro,noload" "$@"; }
 
 root_from_grub() {
 	local off size dev spec

@@ -27,22 +27,6 @@ QEMU_MODULES="virtio_pci virtio_blk ext4 vfat nls_cp437 nls_ascii nls_iso8859-1"
 # armhf TCG boot before /init; reseal uses no kernel crypto but ext4's crc32c.
 APPEND=cryptomgr.notests
 
-# ro_root IMG CMD...: CMD with IMG's root (partition 2) mounted read-only,
-# without journal replay, at $T/mnt
-ro_root() {
-	local img=$1 off size dev rc
-	shift
-	read -r off size <<EOF2
-$(part_geom "$img" 2)
-EOF2
-	dev=$(losetup -f --show -r --offset "$off" --sizelimit "$size" "$img") || return 1
-	mkdir -p "$T/mnt"
-	if ! mount -o ro,noload "$dev" "$T/mnt"; then losetup -d "$dev"; return 1; fi
-	"$@"; rc=$?
-	umount "$T/mnt"; losetup -d "$dev"
-	return $rc
-}
-
 # root_ids: machine-id and host keys of the root at $T/mnt ("NAME VALUE")
 root_ids() {
 	echo "machine-id $(cat "$T/mnt/etc/machine-id")"
