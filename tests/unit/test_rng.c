@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "rng.h"
 #include "test.h"
 
@@ -132,26 +132,17 @@ test_kernel_answers(void)
 }
 #endif
 
-static long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* A kernel whose CRNG is ready at slow_ready_at (CLOCK_MONOTONIC ms):
  * before that GRND_NONBLOCK says EAGAIN and a blocking call sleeps until
  * then, as getrandom(2) does.  An absolute time, so the child that
  * rs_rng_wait_kernel forks sees the same kernel. */
-static long slow_ready_at;
+static int64_t slow_ready_at;
 static int slow_blocking_calls;
 
 static ssize_t
 slow_kernel(void *buf, size_t len, unsigned flags)
 {
-	long now = mono_ms();
+	int64_t now = rs_monotonic_ms();
 
 	if (now < slow_ready_at) {
 		if (flags & GRND_NONBLOCK) {
@@ -188,7 +179,7 @@ wait_slow(long wait_ms, unsigned period_ms, unsigned char *buf, size_t len, char
 	log[0] = 0;
 	if (!tmp || saved < 0 || dup2(fileno(tmp), 2) < 0)
 		return -1000;
-	slow_ready_at = mono_ms() + wait_ms;
+	slow_ready_at = rs_monotonic_ms() + wait_ms;
 	r = rs_rng_wait_kernel(buf, len, slow_kernel, period_ms);
 	dup2(saved, 2);
 	close(saved);
