@@ -39,9 +39,11 @@ print_fs(const rs_fsinfo *fi)
 static int
 report_fs(int r, const rs_fsinfo *fi, const char *what)
 {
-	if (r == 0)
+	if (r == 0) {
 		print_fs(fi);
-	else if (r == -EUCLEAN)
+		if (fi->why[0])
+			rs_warn("%s: %s %s", what, fi->type, fi->why);
+	} else if (r == -EUCLEAN)
 		rs_warn("%s: %s signature found but invalid: %s", what, fi->type, fi->why);
 	else if (r == -EEXIST)
 		rs_warn("%s: ambivalent: %s", what, fi->why);

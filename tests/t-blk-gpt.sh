@@ -84,6 +84,9 @@ same_labels() {
 	done
 }
 sgdisk_ok() { sgdisk -v "$1" >"$T/.v" 2>&1; grep -q '^No problems found' "$T/.v" || { cat "$T/.v"; return 1; }; }
+# sgdisk -v also says "No problems found" when it had to load the backup
+# because the primary is broken (it warns before): both copies intact.
+sgdisk_both() { sgdisk_ok "$1" && ! grep -E 'ERROR|Caution|Warning|CRC' "$T/.v"; }
 # sgdisk's view with the GUIDs left out: partition numbers, sectors, types, names.
 layout() {
 	sgdisk -p "$1" | grep -v '^Disk identifier'
@@ -230,6 +233,123 @@ cp --sparse=always "$G" "$T/c-pmbr.img"
 dd if=/dev/zero of="$T/c-pmbr.img" bs=1 seek=512 count=8 conv=notrunc status=none
 refused "refuses a protective MBR without a GPT header" "$T/c-pmbr.img" "no GPT header" \
 	"$RESEAL" setuuid "$T/c-pmbr.img"
+
+# --- crash safety (docs/formats.md §6.6) -------------------------------------
+# The write order with its flushes: strace shows every backup write, then an
+# fsync, then the primary's writes, then an fsync.
+# flush_order LOG L: "B..B F P..P F" from the pwrite64/fsync lines of LOG.
+flush_order() {
+	awk -v lba="$2" '
+		/pwrite64\(/ { n = split($0, a, ", "); off = a[n] + 0
+			s = (off >= (lba - 32) * 512) ? "B" : (off < 34 * 512 ? "P" : "?")
+			if (s != last) printf "%s", s; last = s }
+		/fsync\(|fdatasync\(/ { printf "F"; last = "F" }' "$1"
+}
+if command -v strace >/dev/null; then
+	cp --sparse=always "$T/g.orig" "$T/st.img"
+	strace -f -e trace=pwrite64,pwritev,write,fsync,fdatasync,sync_file_range -o "$T/st.log" \
+		"$RESEAL" setuuid "$T/st.img" >/dev/null 2>&1
+	check "flush: setuuid writes the backup copy, fsync, the primary copy, fsync (strace)" \
+		test "$(flush_order "$T/st.log" "$L")" = BFPF
+else
+	fail "strace is installed (toolchain/deps.sh)"
+fi
+
+# Crash states of one change from O to N: both copies intact but
+# disagreeing, or one torn (a sector half old, half new: bad CRC).
+O=$T/g.orig N=$T/g.new
+cp --sparse=always "$O" "$N"
+"$RESEAL" setuuid "$N" >/dev/null 2>&1
+"$RESEAL" probe "$O" >"$T/po" 2>&1
+"$RESEAL" probe "$N" >"$T/pn" 2>&1
+# the plan's old and new GUIDs, as reseal-test gpt_resume takes them
+PLAN="$(pget "$T/po" 0 PTUUID) $(pget "$T/pn" 0 PTUUID) $(join <(rs_rows "$T/po" | awk '{print $1, $4}') \
+	<(rs_rows "$T/pn" | awk '{print $1, $4}') | tr '\n' ' ')"
+# state NAME PARTS...: a copy of O with parts of N: bk (backup array + header),
+# pa (primary array), ph (primary header), ph-torn (its first 64 bytes only),
+# ba-torn (the first sector of the backup array only); ba-old puts O's first
+# backup array sector back; bk=IMG takes the backup copy from IMG
+state() {
+	_f=$T/$1.img; shift
+	cp --sparse=always "$O" "$_f"
+	for _p; do case $_p in
+	bk) dd if="$N" of="$_f" bs=512 skip=$((L - 32)) seek=$((L - 32)) count=33 conv=notrunc status=none ;;
+	bk=*) dd if="${_p#bk=}" of="$_f" bs=512 skip=$((L - 32)) seek=$((L - 32)) count=33 conv=notrunc status=none ;;
+	ba-old) dd if="$O" of="$_f" bs=512 skip=$((L - 32)) seek=$((L - 32)) count=1 conv=notrunc status=none ;;
+	pa) dd if="$N" of="$_f" bs=512 skip=2 seek=2 count=32 conv=notrunc status=none ;;
+	ph) dd if="$N" of="$_f" bs=512 skip=1 seek=1 count=1 conv=notrunc status=none ;;
+	ph-torn) dd if="$N" of="$_f" bs=1 skip=512 seek=512 count=64 conv=notrunc status=none ;;
+	ba-torn) dd if="$N" of="$_f" bs=512 skip=$((L - 32)) seek=$((L - 32)) count=1 conv=notrunc status=none ;;
+	esac; done
+}
+# the CLI refuses each state, says what differs, writes nothing
+state s-bk bk
+refused "copies disagree (backup new, primary old): setuuid refuses, names both disk GUIDs" \
+	"$T/s-bk.img" "copies disagree: disk GUID $(pget "$T/po" 0 PTUUID) \(primary\), $(pget "$T/pn" 0 PTUUID) \(backup\)" \
+	"$RESEAL" setuuid "$T/s-bk.img"
+refused "copies disagree: probe reports it (exit 100)" "$T/s-bk.img" "copies disagree" \
+	"$RESEAL" probe "$T/s-bk.img"
+state s-pn pa ph
+refused "copies disagree (primary new, backup old): setuuid --partuuid refuses" \
+	"$T/s-pn.img" "copies disagree" "$RESEAL_ASAN" setuuid --partuuid 2 "$T/s-pn.img"
+cp --sparse=always "$O" "$T/n1.img"
+"$RESEAL" setuuid --partuuid 1 "$T/n1.img" "$(pget "$T/pn" 1 PARTUUID)" >/dev/null 2>&1
+state s-part bk="$T/n1.img"
+refused "copies disagree in a partition GUID only: setuuid names the partition and both GUIDs" \
+	"$T/s-part.img" "copies disagree: partition 1 GUID $(pget "$T/po" 1 PARTUUID) \(primary\), $(pget "$T/pn" 1 PARTUUID) \(backup\)" \
+	"$RESEAL" setuuid "$T/s-part.img"
+state s-torn bk pa ph-torn
+check "negative control: sgdisk -v notices the torn primary header" \
+	grep -q '^Main header: ERROR' <(sgdisk -v "$T/s-torn.img" 2>&1)
+check_fails "negative control: sgdisk_both fails on the torn primary" \
+	sgdisk_both "$T/s-torn.img"
+refused "backup new, primary header torn: setuuid refuses (primary header CRC)" \
+	"$T/s-torn.img" "primary header.*CRC" "$RESEAL" setuuid "$T/s-torn.img"
+
+# the boot resume's view (rs_gpt_resume through reseal-test gpt_resume):
+# one intact copy whose GUIDs are the plan's old or new rebuilds the other
+# resumed NAME IMG WHICH: exit 0, sgdisk -v clean, the table is WHICH's (O, N)
+resumed() {
+	"$RTEST" gpt_resume "$2" $PLAN >"$T/.gr" 2>"$T/.gr.err"
+	_rc=$?
+	_want=$(pget "$T/p$(echo "$3" | tr ON on)" 0 PTUUID)
+	"$RESEAL" probe "$2" >"$T/.gp" 2>&1
+	if [ $_rc -eq 0 ] && sgdisk_both "$2" >/dev/null && grep -qx "PTUUID=$_want" "$T/.gr" &&
+		same_table "$2" "$T/.gp" &&
+		diff <(rs_rows "$T/.gp" | awk '{print $1, $4}') <(rs_rows "$T/p$(echo "$3" | tr ON on)" | awk '{print $1, $4}') >/dev/null; then
+		pass "$1"
+	else
+		fail "$1" "rc=$_rc"; sed 's/^/    | /' "$T/.gr" "$T/.gr.err" "$T/.v" 2>/dev/null | tail -n 8
+	fi
+}
+resumed "resume: backup new, primary old: backup rebuilt from the primary, sgdisk -v clean" "$T/s-bk.img" O
+resumed "resume: primary new, backup old: backup rebuilt from the primary, sgdisk -v clean" "$T/s-pn.img" N
+check "resume: ... the primary was not written (cmp of LBA 0-33 with the new table)" \
+	cmp -n $((34 * 512)) "$T/s-pn.img" "$N"
+resumed "resume: backup new, primary header torn: primary rebuilt from the backup, sgdisk -v clean" \
+	"$T/s-torn.img" N
+state s-ba ba-torn
+resumed "resume: backup array torn, primary old: backup rebuilt from the primary" "$T/s-ba.img" O
+"$RESEAL" setuuid "$T/s-torn.img" >/dev/null 2>&1
+check "resume: the rebuilt table takes the next change (setuuid, sgdisk -v clean)" sgdisk_both "$T/s-torn.img"
+# refusals of the resume: zero bytes written
+cp --sparse=always "$O" "$T/m.img"
+"$RESEAL" setuuid "$T/m.img" >/dev/null 2>&1
+state s-third
+dd if="$T/m.img" of="$T/s-third.img" bs=512 skip=$((L - 32)) seek=$((L - 32)) count=33 conv=notrunc status=none
+refused "resume: a backup with a third disk GUID is refused, zero bytes written" "$T/s-third.img" \
+	"backup copy's disk GUID is neither" sh -c '"$0" gpt_resume "$1" $2; [ $? -eq 100 ] && exit 100' "$RTEST" "$T/s-third.img" "$PLAN"
+dd if="$N" of="$T/s-third.img" bs=1 skip=512 seek=512 count=64 conv=notrunc status=none
+refused "resume: a torn primary and a third-GUID backup is refused, zero bytes written" "$T/s-third.img" \
+	"neither the old nor the new" sh -c '"$0" gpt_resume "$1" $2; [ $? -eq 100 ] && exit 100' "$RTEST" "$T/s-third.img" "$PLAN"
+state s-both bk pa ph-torn ba-old
+refused "resume: both copies torn is refused, zero bytes written" "$T/s-both.img" \
+	"neither copy is intact" sh -c '"$0" gpt_resume "$1" $2; [ $? -eq 100 ] && exit 100' "$RTEST" "$T/s-both.img" "$PLAN"
+cp --sparse=always "$N" "$T/n2.img"
+sgdisk -c 2:other "$T/n2.img" >/dev/null 2>&1
+state s-name bk="$T/n2.img"
+refused "resume: copies that differ in a partition name are refused, zero bytes written" "$T/s-name.img" \
+	"entry 2 differs between the copies in more than its GUID" sh -c '"$0" gpt_resume "$1" $2; [ $? -eq 100 ] && exit 100' "$RTEST" "$T/s-name.img" "$PLAN"
 
 # attached to a loop device: the image file must not be written
 mkloop A "$G"

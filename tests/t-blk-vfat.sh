@@ -126,3 +126,41 @@ rm -f "$T/x.img"; truncate -s 8M "$T/x.img"
 printf '\353\166\220EXFAT   ' | dd of="$T/x.img" conv=notrunc status=none
 printf '\125\252' | dd of="$T/x.img" bs=1 seek=510 conv=notrunc status=none
 refused "exFAT-looking boot sector is refused, not taken for FAT or MBR" "$T/x.img" "exFAT"
+
+# An interrupted serial change (docs/formats.md §4.4): the FAT32 backup
+# boot sector (sector 6) already carries the new serial, the primary the
+# old one.  setuuid to that same serial finishes it (4 bytes, the
+# primary); a backup with a third serial is still refused.
+cp "$T/f32.orig" "$T/h.img"
+old32=$(bl_uuid "$T/h.img")
+printf '\x0d\xf0\xfe\xca' | dd of="$T/h.img" bs=1 seek=$((6 * 512 + 0x43)) conv=notrunc status=none
+# fsck.fat -n exits 0 on a differing backup; it says so, though.
+fat_clean() { fsck.fat -n "$1" >"$T/fsck.out" 2>&1 && ! grep -q 'differences between boot sector' "$T/fsck.out"; }
+check_fails "half-changed FAT32: control: fsck.fat -n notices the backup differs" fat_clean "$T/h.img"
+"$RESEAL" probe "$T/h.img" >"$T/hp" 2>&1
+check "half-changed FAT32: probe reports the primary's serial" grep -qx "UUID=$old32" "$T/hp"
+check "half-changed FAT32: probe says the backup has CAFE-F00D" grep -q "backup boot sector.*CAFE-F00D" "$T/hp"
+cp "$T/h.img" "$T/h3.img"
+"$RESEAL_ASAN" setuuid "$T/h.img" CAFE-F00D >"$T/ho" 2>&1
+check "half-changed FAT32: setuuid to the backup's serial exits 0" test $? -eq 0
+check "half-changed FAT32: ... writes the primary's 4 bytes only" grep -q '(4 bytes written)' "$T/ho"
+check "half-changed FAT32: fsck.fat -n is clean afterwards (no boot sector differences)" fat_clean "$T/h.img"
+check "half-changed FAT32: blkid shows CAFE-F00D" test "$(bl_uuid "$T/h.img")" = CAFE-F00D
+check "half-changed FAT32: both serial copies are cafef00d (LE)" test \
+	"$(serial_at "$T/h.img" 67) $(serial_at "$T/h.img" 3139)" = "0df0feca 0df0feca"
+refused "half-changed FAT32: setuuid to a third serial is refused" "$T/h3.img" "backup boot sector"
+cp "$T/h3.img" "$T/h4.img"
+printf 'X' | dd of="$T/h4.img" bs=1 seek=$((6 * 512 + 0x47)) conv=notrunc status=none
+h=$(sha256sum <"$T/h4.img")
+"$RESEAL" setuuid "$T/h4.img" CAFE-F00D >"$T/h4o" 2>&1
+check "backup with the new serial and a changed label byte: setuuid CAFE-F00D refused, zero bytes" \
+	sh -c "[ $? -eq 100 ] && grep -q 'backup boot sector' '$T/h4o' && [ '$h' = \"\$(sha256sum <'$T/h4.img')\" ]"
+if command -v strace >/dev/null; then
+	cp "$T/f32.orig" "$T/st.img"
+	strace -e trace=pwrite64,write,fsync,fdatasync -o "$T/st.log" "$RESEAL" setuuid "$T/st.img" 1234-ABCD >/dev/null 2>&1
+	order=$(awk '/pwrite64\(/ { n = split($0, a, ", "); off = a[n] + 0; printf "%s", (off >= 512 ? "B" : "P") }
+		/fsync\(|fdatasync\(/ { printf "F" }' "$T/st.log")
+	check "FAT32: the backup serial, fsync, the primary serial, fsync (strace: $order)" test "$order" = BFPF
+else
+	fail "strace is installed (toolchain/deps.sh)"
+fi

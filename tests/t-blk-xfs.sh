@@ -222,6 +222,12 @@ elif cmd == "sbuuid":      # sbuuid IMG UUID: superblocks only, log left alone
         b[0xF8:0x108] = meta
         b[0x20:0x30] = new
         put(off, b)
+elif cmd == "aguuid":      # aguuid IMG AG UUID: one AG copy's sb_uuid only, CRC fixed
+    ag = int(sys.argv[3])
+    off = ag * agblocks * bsize
+    b = bytearray(os.pread(fd, sect, off))
+    b[0x20:0x30] = uuid.UUID(sys.argv[4]).bytes
+    put(off, b)
 elif cmd == "copylog":     # copylog IMG SRC: IMG gets SRC's log (same geometry)
     logstart, logblocks, agblklog = struct.unpack_from(">Q", sb, 0x30)[0], be32(sb, 0x60), sb[0x7C]
     ls = ((logstart >> agblklog) * agblocks + (logstart & ((1 << agblklog) - 1))) * bsize
@@ -270,17 +276,18 @@ xfsedit() { "$PY" "$T/xfsedit.py" "$@"; }
 
 I=$T/x.img
 mk "$I" 300M && scenario "fresh 300M" "$I" "$RESEAL" minimal
-# bytes issued: 2 log blocks + 4 AG superblocks of 512 bytes (docs/formats.md 2.9)
-check "fresh default geometry: 3072 bytes written (1 KiB log + 4 x 512 B superblocks)" bytes_are 3072
+# bytes issued: 2 log blocks + 4 AG superblocks of 512 bytes + the record's
+# header sector again (docs/formats.md 2.9, 2.10)
+check "fresh default geometry: 3584 bytes written (1 KiB log + 4 x 512 B superblocks + 512 B log)" bytes_are 3584
 a=$(newuuid)
 check "same UUID again: exit 0, nothing written" sh -c '"$1" setuuid "$2" "$3" && "$1" setuuid "$2" "$3" | grep -q "(0 bytes written)"' \
 	_ "$RESEAL" "$I" "$a"
 
 mk "$I" 300M -s size=4096 && scenario "4K sectors" "$I" "$RESEAL_ASAN"
-check "4K sectors: 20480 bytes written (8-block record + 4 x 4 KiB superblocks)" bytes_are 20480
+check "4K sectors: 24576 bytes written (8-block record + 4 x 4 KiB superblocks + 4 KiB log sector)" bytes_are 24576
 
 mk "$I" 300M -l su=32k && scenario "log stripe su=32k" "$I"
-check "log stripe su=32k: one 32 KiB record + 4 superblocks written" bytes_are $((32768 + 2048))
+check "log stripe su=32k: one 32 KiB record + 4 superblocks + its header sector written" bytes_are $((32768 + 2048 + 512))
 
 # label, data stripe (the log inherits its stripe unit), 1 GiB, used
 mk "$I" 1G -L resealtest -d su=64k,sw=4 && use_fs "$I" &&
@@ -329,9 +336,9 @@ rm -f "$T/ctl.img"
 scenario "after xfs_admin -U, never mounted (full rewrite)" "$I" "$RESEAL_ASAN" full
 check "after xfs_admin: fallback reported" grep -q "rewriting the whole log" "$T/set.out"
 mk "$I" 300M && xfs_admin -U generate "$I" >/dev/null && setuuid "$I" "$(newuuid)" >/dev/null
-check "after xfs_admin: full rewrite writes 64 MiB + 2 KiB" bytes_are $((64 * 1024 * 1024 + 2048))
+check "after xfs_admin: full rewrite writes 2 x 64 MiB (nil UUID, then the new) + 2 KiB" bytes_are $((2 * 64 * 1024 * 1024 + 2048))
 setuuid "$I" "$(newuuid)" >/dev/null
-check "after our full rewrite, the next change is minimal again (3072 bytes)" bytes_are 3072
+check "after our full rewrite, the next change is minimal again (3584 bytes)" bytes_are 3584
 mk "$I" 300M && xfs_admin -U generate "$I" >/dev/null && use_fs "$I" &&
 	scenario "after xfs_admin -U and one mount" "$I" "$RESEAL"
 
@@ -349,6 +356,106 @@ check "interrupted change: the same UUID finishes it" sh -c \
 check "interrupted change: blkid shows the UUID" uuid_is "$I" "$u"
 check "interrupted change: xfs_repair -n rc 0" repair_ok "$I"
 check "interrupted change: kernel mounts, writes, remounts" kernel_rw "$I" resumed
+
+##### no unmountable state, no unmountable error path (docs/formats.md 2.10) #####
+# strace stops reseal right before its N-th pwrite64 (SIGKILL: exactly the
+# writes before it reached the image, the power-cut model of
+# tests/qemu/t-powercut.sh), or fails every pwrite64 from the N-th on with
+# EIO (a disk that stopped taking writes).  Both work on any build, so the
+# same sweep shows the window of the old order.  Every state must mount, pass
+# xfs_repair -n, and a rerun with the same UUID (the sanitizer build) must
+# finish the change.  15 s on an idle machine, 40 s on a loaded one.
+
+# nwrites IMG: the pwrite64 calls of a whole change, on a copy of IMG.
+nwrites() {
+	cpimg "$1" "$T/nw.img"
+	strace -f -qq -e trace=pwrite64 -o "$T/nw.out" "$RESEAL" setuuid "$T/nw.img" "$(newuuid)" \
+		>/dev/null 2>&1
+	grep -c pwrite64 "$T/nw.out"
+	rm -f "$T/nw.img" "$T/nw.out"
+}
+mount_ro() { mount -o ro "$1" "$MNT" && umount "$MNT"; }
+# xfs_repair -n: no finding, and no "* ERROR: mismatched uuid in log" (which
+# it prints with exit 0); with "mid", one finding is allowed: AG copies whose
+# META_UUID bit differs from the primary's, which a first change cannot avoid
+# between its first and its last superblock write (docs/formats.md 2.10).
+repair_cut() {
+	xfs_repair -n "$1" >"$T/rep.out" 2>&1
+	_rc=$?
+	grep -v "would fix incompat feature mismatch in AG [0-9]* super" "$T/rep.out" |
+		grep -iE "would|error|bad|corrupt" >"$T/rep.bad"
+	[ -s "$T/rep.bad" ] && { head -5 "$T/rep.bad"; return 1; }
+	[ $_rc -eq 0 ] && return 0
+	[ "$2" = mid ] && grep -q "would fix incompat feature mismatch" "$T/rep.out" && return 0
+	grep "feature mismatch" "$T/rep.out" | head -3
+	return 1
+}
+done_ok() {
+	uuid_is "$1" "$2" && repair_ok "$1" >/dev/null 2>&1 && log_tail_is_head "$1" && mount_ro "$1"
+}
+# sweep NAME IMG cut|eio [loop] [strict] [full]: every write of a change, on
+# a copy of IMG (on a loop device with "loop", as reseal sees an XFS root at
+# boot); "strict": xfs_repair -n must pass with no finding at all; "full": a
+# change that rewrites the whole log (2 x 2048 writes of 32 KiB around the 4
+# superblocks), sampled: the first write, inside and at the end of each log
+# rewrite, before the first and the last superblock.
+sweep() {
+	sw_n=$1 sw_img=$2 sw_mode=$3 sw_loop=${4:-} sw_rep=mid
+	[ "${5:-}" = strict ] && sw_rep=strict
+	sw_w=$(nwrites "$sw_img")
+	check "$sw_n: a whole change issues at least 3 writes (got $sw_w)" test "${sw_w:-0}" -ge 3
+	sw_u=$(newuuid)
+	sw_ks=$(seq 1 "${sw_w:-0}")
+	if [ "${6:-}" = full ]; then
+		sw_h=$(( (sw_w - 4) / 2 ))
+		sw_ks="1 $((sw_h / 2)) $sw_h $((sw_h + 1)) $((sw_h + 4)) $((sw_h + 5)) $((sw_h + 5 + sw_h / 2)) $sw_w"
+	fi
+	for k in $sw_ks; do
+		cpimg "$sw_img" "$T/cut.img"
+		sw_t=$T/cut.img
+		[ -n "$sw_loop" ] && attach "$T/cut.img" && sw_t=$L
+		if [ "$sw_mode" = cut ]; then sw_inj="signal=KILL:when=$k"; else sw_inj="error=EIO:when=$k+"; fi
+		# (through sh, so that bash reports no "Killed" job)
+		sh -c 'strace -f -qq -o /dev/null -e trace=pwrite64 -e inject=pwrite64:"$1" \
+			"$2" setuuid "$3" "$4" >"$5" 2>&1; r=$?; exit $r' \
+			_ "$sw_inj" "$RESEAL" "$sw_t" "$sw_u" "$T/cut.out"
+		sw_rc=$?
+		sw_k="$sw_n, $sw_mode at write $k of $sw_w"
+		[ "$sw_mode" = eio ] && check "$sw_k: reported as an error" test "$sw_rc" -ne 0
+		[ "$sw_mode" = eio ] && [ "$k" -gt 1 ] &&
+			check "$sw_k: the error says the kernel mounts it and how to finish" \
+				grep -q "which the kernel mounts.*rerun with $sw_u to finish" "$T/cut.out"
+		check "$sw_k: xfs_repair -n ($sw_rep)" repair_cut "$sw_t" "$sw_rep"
+		check "$sw_k: the kernel mounts it" mount_ro "$sw_t"
+		"$RESEAL_ASAN" setuuid "$sw_t" "$sw_u" >"$T/resume.out" 2>&1
+		check "$sw_k: a rerun with the same UUID exits 0" test $? -eq 0
+		# (a loop device is writable: the kernel's ro mount above wrote an
+		# unmount record with the superblock's UUID, so the rerun starts over)
+		[ "$sw_mode" = cut ] && [ -z "$sw_loop" ] && [ -z "${6:-}" ] && [ "$k" -eq 2 ] &&
+			check "$sw_k: the rerun says what it found (nil UUID in the log)" \
+				grep -q "carries a nil UUID" "$T/resume.out"
+		[ "$sw_mode" = cut ] && [ -z "$sw_loop" ] && [ -z "${6:-}" ] && [ "$k" -eq "$sw_w" ] &&
+			check "$sw_k: the rerun says what it found (superblocks done, log nil)" \
+				grep -q "finishing an interrupted change" "$T/resume.out"
+		check "$sw_k: then the new UUID, xfs_repair -n rc 0, log clean, mounts" done_ok "$sw_t" "$sw_u"
+		[ -n "$sw_loop" ] && losetup -d "$sw_t" && LOOPS=${LOOPS% $sw_t}
+		rm -f "$T/cut.img"
+	done
+}
+if command -v strace >/dev/null; then
+	mk "$I" 300M && cpimg "$I" "$T/gold.img"
+	sweep "first change" "$T/gold.img" cut
+	sweep "first change" "$T/gold.img" eio
+	sweep "XFS root (loop device)" "$T/gold.img" cut loop
+	# a second change keeps META_UUID: no finding in any state
+	"$RESEAL" setuuid "$T/gold.img" "$(newuuid)" >/dev/null 2>&1
+	sweep "second change" "$T/gold.img" cut "" strict
+	mk "$I" 300M && xfs_admin -U generate "$I" >/dev/null && cpimg "$I" "$T/gold.img"
+	sweep "after xfs_admin -U (full log rewrite)" "$T/gold.img" cut "" strict full
+	rm -f "$T/gold.img"
+else
+	fail "the cut and I/O-error sweeps need strace (toolchain/deps.sh installs it)"
+fi
 
 # META_UUID (docs/formats.md 2.4): first change sets it, going back clears it.
 mk "$I" 300M
@@ -410,6 +517,10 @@ mk "$I" 300M && xfsedit sbuuid "$I" "$(newuuid)"
 check "log UUID mismatch control: the kernel refuses to mount" sh -c '! mount -o loop "$1" "$2" 2>/dev/null' _ "$I" "$MNT"
 mountpoint -q "$MNT" && umount "$MNT"
 refuses "refuses a log whose record UUID differs from sb_uuid" "$I" "carries UUID"
+
+mk "$I" 300M && xfsedit aguuid "$I" 2 "$(newuuid)"
+refuses "refuses an AG copy with a UUID of neither the primary nor the new one" "$I" \
+	"allocation group 2 (UUID .*) matches neither the primary nor the planned UUID"
 
 mk "$I" 300M && truncate -s 200M "$I"
 refuses "refuses a truncated image" "$I" "truncated"

@@ -117,7 +117,8 @@ typedef struct {
 	char uuid_str[40];        /* exactly as blkid prints it */
 	char label[256];          /* blkid LABEL (UTF-8), empty if none */
 	char version[16];         /* free-form, e.g. "1.0" for swap; may be empty */
-	char why[128];            /* with -EUCLEAN: what is wrong */
+	char why[128];            /* with -EUCLEAN: what is wrong; with 0: empty, or a
+	                           * note (vfat: a backup boot sector that differs) */
 } rs_fsinfo;
 
 /* A partition table (gpt.c, mbr.c).  The calls are
@@ -144,7 +145,7 @@ typedef struct {
 	char uuid_str[40];        /* PTUUID as blkid prints it */
 	unsigned n;               /* partitions in part[] */
 	rs_part part[RS_PT_MAX];
-	char why[128];            /* with -EUCLEAN: what is wrong */
+	char why[192];            /* with -EUCLEAN: what is wrong */
 } rs_ptable;
 
 /* --- the format modules --- */
@@ -167,6 +168,36 @@ int rs_gpt_probe(rs_blkdev *d, rs_ptable *pt);
 int rs_gpt_set_uuids(rs_blkdev *d, const rs_ptable *want);
 int rs_mbr_probe(rs_blkdev *d, rs_ptable *pt);
 int rs_mbr_set_uuids(rs_blkdev *d, const rs_ptable *want);
+/* gpt.c: the boot resume of an interrupted GPT change (docs/formats.md
+ * §6.6).  g lists the GUIDs such a change may have left: the disk's old and
+ * new GUID (disk[0], disk[1]) and, per partition number, its old and new
+ * unique GUID; a partition the change does not touch is not listed.  When
+ * the two copies of the table disagree, or one is torn (a bad CRC) and the
+ * other intact, and every intact copy carries listed GUIDs only (the disk's
+ * and each listed partition's are its old or new value) and is otherwise
+ * the same table, the other copy is rebuilt from an intact one (its array,
+ * then its header, then a flush) and the table re-read.  Returns 0 with pt
+ * the now consistent table (as probed when nothing needed rebuilding);
+ * -ECANCELED: refused (logged, ZERO bytes written); -ENOENT: no GPT; other
+ * -errno: I/O.  The CLI never calls this: without a plan's old and new
+ * values, copies that disagree are refused (rs_gpt_probe's why). */
+typedef struct {
+	unsigned char disk[2][16];    /* text byte order, as rs_ptable */
+	unsigned n;
+	struct {
+		unsigned number;      /* PARTN */
+		unsigned char guid[2][16];
+	} part[RS_PT_MAX];
+} rs_gpt_guids;
+int rs_gpt_resume(rs_blkdev *d, const rs_gpt_guids *g, rs_ptable *pt);
+/* gpt.c: Linux reads a GPT's backup copy only with the `gpt` boot option:
+ * without it, a disk whose primary copy is torn has no partitions, and the
+ * root the boot waits for never appears (docs/formats.md §6.6).  When the
+ * primary copy of the whole block device d (opened read-only) is not
+ * intact and its backup copy at the last LBA is, add the backup's
+ * partitions to the kernel's view (BLKPG), writing nothing to the disk.
+ * Returns how many were added (0: none needed), or -errno. */
+int rs_gpt_expose_backup(rs_blkdev *d);
 /* gpt.c: after a partition table on a whole block device changed, ask the
  * kernel to re-read it (BLKRRPART; failure, e.g. EBUSY while a partition is
  * open, only warns) and write "change" to its uevent file for udev (docs/formats.md

@@ -19,9 +19,13 @@
  *
  * set_uuids rewrites only the disk GUID and unique partition GUIDs: the
  * entry-array sectors holding a changed GUID and the two header sectors, in
- * the order of formats.md §6.4 (backup array, backup header, primary array, primary
- * header).  Everything else, CRC-covered or not, is copied from what is on
- * the disk. */
+ * the order of formats.md §6.4 (backup array, backup header, flush, primary
+ * array, primary header, flush).  Everything else, CRC-covered or not, is
+ * copied from what is on the disk.
+ *
+ * rs_gpt_resume, for the boot resume only, rebuilds one copy from the other
+ * intact one when the plan's old and new GUIDs say the disagreement is an
+ * interrupted change of its own (formats.md §6.6). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -273,9 +277,9 @@ static int
 read_arrays(rs_blkdev *d, rs_ptable *pt, const gpt_layout *lay)
 {
 	const gpt_hdr *hp = &lay->h[0], *hb = &lay->h[1];
-	uint32_t crc_p = 0, crc_b = 0, idx = 0;
+	uint32_t crc_p = 0, crc_b = 0, idx = 0, first_diff = 0;
 	uint64_t off;
-	char why[128] = "";
+	char why[128] = "", guids[2][40] = { "", "" };
 	int differ = 0, bad = 0, r;
 
 	for (off = 0; off < hp->esz; ) {
@@ -287,19 +291,35 @@ read_arrays(rs_blkdev *d, rs_ptable *pt, const gpt_layout *lay)
 			return r;
 		crc_p = rs_crc32(crc_p, chunk[0], len);
 		crc_b = rs_crc32(crc_b, chunk[1], len);
-		differ |= memcmp(chunk[0], chunk[1], len) != 0;
 		/* GPT_CHUNK is a multiple of ent_size: entries never straddle chunks. */
-		for (eo = 0; eo < len; eo += hp->ent_size, idx++)
+		for (eo = 0; eo < len; eo += hp->ent_size, idx++) {
+			if (!differ && memcmp(chunk[0] + eo, chunk[1] + eo, hp->ent_size))
+				differ = 1, first_diff = idx + 1;
 			if (!bad && add_entry(pt, lay, idx, chunk[0] + eo, why, sizeof why) < 0)
 				bad = 1;
+			if (first_diff == idx + 1 && !memcmp(chunk[0] + eo, chunk[1] + eo, E_GUID) &&
+			    !memcmp(chunk[0] + eo + E_GUID + 16, chunk[1] + eo + E_GUID + 16,
+			    hp->ent_size - E_GUID - 16)) {
+				unsigned char g[16];
+
+				guid_swap(g, chunk[0] + eo + E_GUID);
+				rs_uuid_fmt(guids[0], g);
+				guid_swap(g, chunk[1] + eo + E_GUID);
+				rs_uuid_fmt(guids[1], g);
+			}
+		}
 		off += len;
 	}
 	if (crc_p != hp->ent_crc)
 		snprintf(pt->why, sizeof pt->why, "primary partition entry array CRC mismatch");
 	else if (crc_b != hb->ent_crc)
 		snprintf(pt->why, sizeof pt->why, "backup partition entry array CRC mismatch");
+	else if (differ && guids[0][0])
+		snprintf(pt->why, sizeof pt->why, "the copies disagree: partition %u GUID %s "
+		    "(primary), %s (backup)", first_diff, guids[0], guids[1]);
 	else if (differ)
-		snprintf(pt->why, sizeof pt->why, "backup partition entry array differs from the primary");
+		snprintf(pt->why, sizeof pt->why, "backup partition entry array differs from the "
+		    "primary (entry %u)", first_diff);
 	else if (bad)
 		snprintf(pt->why, sizeof pt->why, "%s", why);
 	else
@@ -372,9 +392,20 @@ gpt_read(rs_blkdev *d, rs_ptable *pt, gpt_layout *lay)
 	if ((r = parse_header(lay->sec[1], lay->ss, hp->alt, lay->last_lba, hb, pt)) < 0)
 		return r;
 	if (hb->alt != 1 || hb->first != hp->first || hb->last != hp->last ||
-	    hb->n_ent != hp->n_ent || hb->ent_size != hp->ent_size ||
-	    memcmp(lay->sec[0] + H_GUID, lay->sec[1] + H_GUID, 16)) {
+	    hb->n_ent != hp->n_ent || hb->ent_size != hp->ent_size) {
 		snprintf(pt->why, sizeof pt->why, "backup header does not match the primary");
+		return -EUCLEAN;
+	}
+	if (memcmp(lay->sec[0] + H_GUID, lay->sec[1] + H_GUID, 16)) {
+		unsigned char g[16];
+		char a[40], b[40];
+
+		guid_swap(g, lay->sec[0] + H_GUID);
+		rs_uuid_fmt(a, g);
+		guid_swap(g, lay->sec[1] + H_GUID);
+		rs_uuid_fmt(b, g);
+		snprintf(pt->why, sizeof pt->why, "the copies disagree: disk GUID %s (primary), "
+		    "%s (backup)", a, b);
 		return -EUCLEAN;
 	}
 	if ((r = read_arrays(d, pt, lay)) < 0)
@@ -543,7 +574,11 @@ plan_change(rs_blkdev *d, const rs_ptable *want, gpt_layout *lay, rs_blk_plan *p
 	for (c = 0; c < 2; c++)
 		new_header(hdr[c], lay->sec[c], ss, &lay->h[c], want->uuid, crc);
 
-	/* Backup first, primary last; each copy's array before its header. */
+	/* Backup first, primary last; each copy's array before its header;
+	 * a flush after the backup copy, so that no crash leaves the primary
+	 * changed and the backup not (formats.md §6.6): whatever reaches
+	 * the disk, one copy is intact, and the boot resume rebuilds the
+	 * other from it (rs_gpt_resume). */
 	for (c = 1; c >= 0; c--) {
 		for (i = 0; i < ndirty; i++) {
 			uint64_t at = (lay->h[c].ent_lba + dirty[i]) * ss;
@@ -554,6 +589,7 @@ plan_change(rs_blkdev *d, const rs_ptable *want, gpt_layout *lay, rs_blk_plan *p
 			rs_blk_plan_add(p, at, chunk[0], ss);
 		}
 		rs_blk_plan_add(p, lay->h[c].my * ss, hdr[c], ss);
+		rs_blk_plan_sync(p);
 	}
 	return 0;
 changed:
@@ -591,4 +627,310 @@ rs_gpt_set_uuids(rs_blkdev *d, const rs_ptable *want)
 	}
 	rs_blk_table_changed(d);
 	return 0;
+}
+
+/* --- rs_gpt_resume (formats.md §6.6) --- */
+
+/* One copy of the table, read on its own. */
+typedef struct {
+	int hdr_ok;                   /* header sane, CRC good */
+	int ok;                       /* and its array's CRC good */
+	uint64_t lba;                 /* where its header is */
+	gpt_hdr h;
+	unsigned char sec[GPT_SECTOR_MAX];
+	char why[192];
+} gpt_copy;
+
+/* Read copy c (0 primary, 1 backup) with its header at lba. */
+static int
+read_copy(rs_blkdev *d, const gpt_layout *lay, uint64_t lba, gpt_copy *c)
+{
+	static rs_ptable scratch;
+	uint32_t crc = 0;
+	uint64_t off;
+	int r;
+
+	memset(c, 0, sizeof *c);
+	c->lba = lba;
+	if ((r = rs_blk_read(d, c->sec, lay->ss, lba * lay->ss)) < 0)
+		return r;
+	if (parse_header(c->sec, lay->ss, lba, lay->last_lba, &c->h, &scratch) < 0) {
+		snprintf(c->why, sizeof c->why, "%s", scratch.why);
+		return 0;
+	}
+	c->hdr_ok = 1;
+	for (off = 0; off < c->h.esz; ) {
+		size_t len = c->h.esz - off > GPT_CHUNK ? GPT_CHUNK : (size_t)(c->h.esz - off);
+		if ((r = rs_blk_read(d, chunk[0], len, c->h.ent_lba * lay->ss + off)) < 0)
+			return r;
+		crc = rs_crc32(crc, chunk[0], len);
+		off += len;
+	}
+	if (crc != c->h.ent_crc)
+		snprintf(c->why, sizeof c->why, "%s partition entry array CRC mismatch",
+		    lba == 1 ? "primary" : "backup");
+	else
+		c->ok = 1;
+	return 0;
+}
+
+/* Is guid (on-disk order) one of the pair (text order)? */
+static int
+guid_in(const unsigned char *disk_order, const unsigned char pair[2][16])
+{
+	unsigned char t[16];
+
+	guid_swap(t, disk_order);
+	return !memcmp(t, pair[0], 16) || !memcmp(t, pair[1], 16);
+}
+
+/* The listed pair of partition number n, or NULL. */
+static const unsigned char (*
+listed(const rs_gpt_guids *g, unsigned n))[16]
+{
+	unsigned i;
+
+	for (i = 0; i < g->n; i++)
+		if (g->part[i].number == n)
+			return g->part[i].guid;
+	return NULL;
+}
+
+/* Check the intact copy a, and when b is intact too, that the two differ
+ * only in GUIDs the plan lists (*ndiff: how many differ).  NULL if so,
+ * else why not (in buf). */
+static const char *
+resume_check(rs_blkdev *d, const gpt_layout *lay, const gpt_copy *a, const gpt_copy *b,
+    const rs_gpt_guids *g, unsigned *ndiff, char *buf, size_t len)
+{
+	const char *which = a->lba == 1 ? "primary" : "backup";
+	uint64_t off;
+	uint32_t idx = 0;
+	size_t eo;
+	int r;
+
+	if (!guid_in(a->sec + H_GUID, g->disk)) {
+		snprintf(buf, len, "the %s copy's disk GUID is neither the old nor the new one",
+		    which);
+		return buf;
+	}
+	if (b && !guid_in(b->sec + H_GUID, g->disk)) {
+		snprintf(buf, len, "the %s copy's disk GUID is neither the old nor the new one",
+		    b->lba == 1 ? "primary" : "backup");
+		return buf;
+	}
+	if (b && (a->h.hsz != b->h.hsz || a->h.first != b->h.first || a->h.last != b->h.last ||
+	    a->h.n_ent != b->h.n_ent || a->h.ent_size != b->h.ent_size)) {
+		snprintf(buf, len, "the two copies' headers differ in more than the disk GUID");
+		return buf;
+	}
+	*ndiff = b && memcmp(a->sec + H_GUID, b->sec + H_GUID, 16);
+	for (off = 0; off < a->h.esz; ) {
+		size_t n = a->h.esz - off > GPT_CHUNK ? GPT_CHUNK : (size_t)(a->h.esz - off);
+		if ((r = rs_blk_read(d, chunk[0], n, a->h.ent_lba * lay->ss + off)) < 0 ||
+		    (b && (r = rs_blk_read(d, chunk[1], n, b->h.ent_lba * lay->ss + off)) < 0)) {
+			snprintf(buf, len, "read error: %s", rs_strerr(r));
+			return buf;
+		}
+		for (eo = 0; eo < n; eo += a->h.ent_size, idx++) {
+			const unsigned char *ea = chunk[0] + eo, *eb = chunk[1] + eo;
+			const unsigned char (*pair)[16] = listed(g, idx + 1);
+			int differ = b && (memcmp(ea, eb, E_GUID) ||
+			    memcmp(ea + E_GUID + 16, eb + E_GUID + 16, a->h.ent_size - E_GUID - 16));
+
+			if (differ) {
+				snprintf(buf, len, "entry %u differs between the copies in more "
+				    "than its GUID", idx + 1);
+				return buf;
+			}
+			if (b && memcmp(ea + E_GUID, eb + E_GUID, 16) &&
+			    (!pair || !guid_in(eb + E_GUID, pair))) {
+				snprintf(buf, len, "partition %u's GUID differs between the copies "
+				    "and is not one the reseal set", idx + 1);
+				return buf;
+			}
+			*ndiff += b && memcmp(ea + E_GUID, eb + E_GUID, 16);
+			if (pair && !rs_is_zero(ea + E_TYPE, 16) && !guid_in(ea + E_GUID, pair)) {
+				snprintf(buf, len, "partition %u's GUID in the %s copy is neither "
+				    "its old nor its new one", idx + 1, which);
+				return buf;
+			}
+		}
+		off += n;
+	}
+	return NULL;
+}
+
+/* Plan the copy t rebuilt from the intact copy s: all of s's array
+ * sectors at t's array LBA, then t's header. */
+static const char *
+plan_rebuild(rs_blkdev *d, const gpt_layout *lay, const gpt_copy *s, const gpt_copy *t,
+    rs_blk_plan *p, char *buf, size_t len)
+{
+	static unsigned char hdr[GPT_SECTOR_MAX];
+	uint64_t ent, bytes = s->h.nsec * lay->ss, off;
+	int r;
+
+	/* A torn header says nowhere its array is: put it where UEFI and
+	 * sgdisk do, next to the header (formats.md §6.6). */
+	if (t->hdr_ok)
+		ent = t->h.ent_lba;
+	else
+		ent = t->lba == 1 ? 2 : t->lba - s->h.nsec;
+	if (t->lba == 1 ? ent < 2 || ent + s->h.nsec > s->h.first
+	    : ent <= s->h.last || ent + s->h.nsec > t->lba) {
+		snprintf(buf, len, "no room for the %s entry array at LBA %llu",
+		    t->lba == 1 ? "primary" : "backup", (unsigned long long)ent);
+		return buf;
+	}
+	for (off = 0; off < bytes; ) {
+		size_t n = bytes - off > GPT_CHUNK ? GPT_CHUNK : (size_t)(bytes - off);
+		if ((r = rs_blk_read(d, chunk[0], n, s->h.ent_lba * lay->ss + off)) < 0) {
+			snprintf(buf, len, "read error: %s", rs_strerr(r));
+			return buf;
+		}
+		rs_blk_plan_add(p, ent * lay->ss + off, chunk[0], n);
+		off += n;
+	}
+	memcpy(hdr, s->sec, lay->ss);
+	rs_put_le64(hdr + H_MY, t->lba);
+	rs_put_le64(hdr + H_ALT, s->lba);
+	rs_put_le64(hdr + H_ENT_LBA, ent);
+	rs_put_le32(hdr + H_CRC, header_crc(hdr, s->h.hsz));
+	rs_blk_plan_add(p, t->lba * lay->ss, hdr, lay->ss);
+	return NULL;
+}
+
+/* see blk.h */
+int
+rs_gpt_resume(rs_blkdev *d, const rs_gpt_guids *g, rs_ptable *pt)
+{
+	static gpt_layout lay;
+	static gpt_copy c[2];
+	rs_blk_plan p = { 0 };
+	char found[192], buf[160];
+	const char *why = NULL;
+	unsigned ndiff = 0;
+	int r, s;
+
+	r = gpt_read(d, pt, &lay);
+	if (r != -EUCLEAN)
+		return r;
+	snprintf(found, sizeof found, "%s", pt->why);
+	if (!lay.ss) {
+		why = "no GPT header at LBA 1";
+		goto refuse;
+	}
+	if ((r = read_copy(d, &lay, 1, &c[0])) < 0)
+		return r;
+	/* The backup is where an intact primary says; else at the end. */
+	if ((r = read_copy(d, &lay, c[0].hdr_ok && c[0].h.alt <= lay.last_lba &&
+	        c[0].h.alt > c[0].h.last ? c[0].h.alt : lay.last_lba, &c[1])) < 0)
+		return r;
+	if (c[1].hdr_ok && c[1].h.alt != 1)
+		c[1].ok = 0, snprintf(c[1].why, sizeof c[1].why, "backup header: alternate LBA is not 1");
+	if (!c[0].ok && !c[1].ok) {
+		why = "neither copy is intact";
+		goto refuse;
+	}
+	/* Both intact: rebuild the backup from the primary (either would
+	 * do; the change that follows rewrites both). */
+	s = c[0].ok ? 0 : 1;
+	if ((why = resume_check(d, &lay, &c[s], c[1 - s].ok ? &c[1 - s] : NULL, g, &ndiff,
+	        buf, sizeof buf)))
+		goto refuse;
+	if (c[0].ok && c[1].ok && !ndiff) {
+		why = "both copies are intact and carry the same GUIDs: not a state a GUID change "
+		    "leaves";
+		goto refuse;
+	}
+	if ((why = plan_rebuild(d, &lay, &c[s], &c[1 - s], &p, buf, sizeof buf))) {
+		rs_blk_apply(d, &p, -ECANCELED, "GPT");   /* frees the plan, writes nothing */
+		goto refuse;
+	}
+	rs_warn("%s: GPT: %s; rebuilding the %s copy from the intact %s copy, whose GUIDs "
+	    "are this reseal's old or new ones (docs/formats.md §6.6)", d->path, found,
+	    s ? "primary" : "backup", s ? "backup" : "primary");
+	if ((r = rs_blk_apply(d, &p, 0, "GPT")) < 0)
+		return r;
+	r = gpt_read(d, pt, &lay);
+	if (r < 0) {
+		rs_err("%s: GPT still unreadable after rebuilding a copy: %s", d->path,
+		    r == -EUCLEAN ? pt->why : rs_strerr(r));
+		return r == -EUCLEAN || r == -ENOENT ? -EIO : r;
+	}
+	return 0;
+refuse:
+	rs_err("refusing GPT on %s: %s; %s; nothing written", d->path, found, why);
+	return -ECANCELED;
+}
+
+/* BLKPG from <linux/blkpg.h> (kernel ABI; musl-gcc cannot include it). */
+#define RS_BLKPG               _IO(0x12, 105)
+#define RS_BLKPG_ADD_PARTITION 1
+struct rs_blkpg_ioctl_arg {
+	int op, flags, datalen;
+	void *data;
+};
+struct rs_blkpg_partition {
+	long long start, length;     /* bytes */
+	int pno;
+	char devname[64], volname[64];
+};
+
+/* see blk.h */
+int
+rs_gpt_expose_backup(rs_blkdev *d)
+{
+	static gpt_layout lay;
+	static gpt_copy c[2];
+	static rs_ptable pt;
+	char why[128] = "";
+	unsigned k, added = 0;
+	uint32_t idx = 0;
+	uint64_t off;
+	int r;
+
+	if (!d->is_blockdev || d->base)
+		return 0;
+	if ((r = gpt_read(d, &pt, &lay)) != -EUCLEAN || !lay.ss)
+		return r == -ENOENT || r == 0 || r == -EUCLEAN ? 0 : r;
+	if ((r = read_copy(d, &lay, 1, &c[0])) < 0 || c[0].ok)
+		return r < 0 ? r : 0;   /* the kernel reads an intact primary itself */
+	if ((r = read_copy(d, &lay, lay.last_lba, &c[1])) < 0)
+		return r;
+	if (!c[1].ok || c[1].h.alt != 1)
+		return 0;
+	/* List the backup's partitions as gpt_read would (add_entry checks
+	 * the usable range of lay.h[0]). */
+	memset(&pt, 0, sizeof pt);
+	lay.h[0] = c[1].h;
+	for (off = 0; off < c[1].h.esz; ) {
+		size_t len = c[1].h.esz - off > GPT_CHUNK ? GPT_CHUNK : (size_t)(c[1].h.esz - off);
+		size_t eo;
+		if ((r = rs_blk_read(d, chunk[0], len, c[1].h.ent_lba * lay.ss + off)) < 0)
+			return r;
+		for (eo = 0; eo < len; eo += c[1].h.ent_size, idx++)
+			if (add_entry(&pt, &lay, idx, chunk[0] + eo, why, sizeof why) < 0)
+				return 0;
+		off += len;
+	}
+	rs_warn("%s: primary GPT not intact (%s); Linux reads the intact backup copy only with the "
+	    "gpt boot option: adding its %u partitions to the kernel's view, nothing written",
+	    d->path, c[0].why, pt.n);
+	for (k = 0; k < pt.n; k++) {
+		struct rs_blkpg_partition bp;
+		struct rs_blkpg_ioctl_arg a = { RS_BLKPG_ADD_PARTITION, 0, sizeof bp, &bp };
+
+		memset(&bp, 0, sizeof bp);
+		bp.start = (long long)pt.part[k].start;
+		bp.length = (long long)pt.part[k].size;
+		bp.pno = (int)pt.part[k].number;
+		if (ioctl(d->fd, RS_BLKPG, &a) == 0)
+			added++;
+		else if (errno != EBUSY)
+			rs_warn("%s: cannot add partition %u (BLKPG: %s)", d->path, bp.pno,
+			    strerror(errno));
+	}
+	return (int)added;
 }

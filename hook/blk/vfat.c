@@ -310,13 +310,52 @@ fat_probe(rs_blkdev *d, struct fat *f, rs_fsinfo *fi)
 	return 0;
 }
 
-/* see blk.h */
+/* How the backup boot sector bk differs from the primary bs: 0 not at
+ * all, 1 only in the 4 serial bytes at serial, 2 elsewhere too. */
+static int
+backup_diff(const unsigned char *bs, const unsigned char *bk, uint64_t serial)
+{
+	if (!memcmp(bs, bk, BS_SIZE))
+		return 0;
+	if (!memcmp(bs, bk, serial) && !memcmp(bs + serial + 4, bk + serial + 4,
+	    BS_SIZE - serial - 4))
+		return 1;
+	return 2;
+}
+
+/* see blk.h; a FAT32 backup boot sector that differs from the primary
+ * is noted in fi->why (the probe itself follows the primary, as blkid
+ * does; formats.md §4.3). */
 int
 rs_vfat_probe(rs_blkdev *d, rs_fsinfo *fi)
 {
+	unsigned char bk[BS_SIZE];
 	struct fat f;
+	unsigned bk_sec;
+	uint64_t serial = EBPB32 + EBPB_SERIAL;
+	int r = fat_probe(d, &f, fi);
 
-	return fat_probe(d, &f, fi);
+	if (r < 0 || f.ebpb != EBPB32)
+		return r;
+	bk_sec = rs_le16(f.bs + BPB_BACKUP_BOOT);
+	if (!bk_sec || bk_sec == 0xFFFF || bk_sec >= rs_le16(f.bs + BPB_RESERVED) ||
+	    rs_blk_read(d, bk, sizeof bk, (uint64_t)bk_sec * f.sector_size) < 0)
+		return r;
+	/* A note in fi->why, not a log line: the boot rescans its devices
+	 * every 50 ms while it waits for the root. */
+	switch (backup_diff(f.bs, bk, serial)) {
+	case 1:
+		snprintf(fi->why, sizeof fi->why, "the backup boot sector (sector %u) has serial "
+		    "%02X%02X-%02X%02X: an interrupted serial change? (setuuid to that serial "
+		    "finishes it)", bk_sec, bk[serial + 3], bk[serial + 2], bk[serial + 1],
+		    bk[serial]);
+		break;
+	case 2:
+		snprintf(fi->why, sizeof fi->why, "the backup boot sector (sector %u) differs from "
+		    "the primary (run fsck.fat)", bk_sec);
+		break;
+	}
+	return r;
 }
 
 /* The plan half of rs_vfat_set_uuid: refuse (-ECANCELED, logged) or
@@ -378,11 +417,20 @@ plan_change(rs_blkdev *d, const unsigned char *uuid, rs_blk_plan *p)
 			bk_off = (uint64_t)bk_sec * f.sector_size;
 			if ((r = rs_blk_read(d, bk, sizeof bk, bk_off)) < 0)
 				return r;
-			/* fsck.fat compares these 512 bytes too. */
+			/* fsck.fat compares these 512 bytes too.  A backup
+			 * that differs only in carrying the serial asked for
+			 * is what an interrupted change leaves (formats.md
+			 * §4.4): finish it.  Anything else is refused. */
 			if (memcmp(bk, f.bs, sizeof bk)) {
-				snprintf(why, sizeof why, "the backup boot sector (sector %u) "
-				    "differs from the primary (run fsck.fat)", bk_sec);
-				goto refuse;
+				if (backup_diff(f.bs, bk, serial) != 1 || memcmp(bk + serial, uuid, 4)) {
+					snprintf(why, sizeof why, "the backup boot sector (sector %u) "
+					    "differs from the primary (run fsck.fat)", bk_sec);
+					goto refuse;
+				}
+				rs_info("%s: the vfat backup boot sector already carries the new "
+				    "serial: finishing the interrupted change", d->path);
+				rs_blk_plan_add(p, serial, uuid, 4);
+				return 0;
 			}
 		}
 	}
@@ -390,9 +438,13 @@ plan_change(rs_blkdev *d, const unsigned char *uuid, rs_blk_plan *p)
 		rs_info("%s: vfat already has this serial; nothing to write", d->path);
 		return 0;
 	}
-	/* Backup first, primary last; 4 bytes each, no checksum. */
-	if (bk_sec)
+	/* Backup first, primary last; 4 bytes each, no checksum; a flush
+	 * between them, so that no crash leaves the primary changed and the
+	 * backup not (formats.md §4.4). */
+	if (bk_sec) {
 		rs_blk_plan_add(p, bk_off + serial, uuid, 4);
+		rs_blk_plan_sync(p);
+	}
 	rs_blk_plan_add(p, serial, uuid, 4);
 	return 0;
 refuse:

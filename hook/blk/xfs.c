@@ -1,9 +1,11 @@
 /* xfs.c: XFS detection and the O(1) UUID change (docs/formats.md §2).
  *
  * The change sets META_UUID (2.4) in every AG superblock and writes one
- * unmount record carrying the new UUID at the head of the log (2.9), because
- * the kernel checks the UUID of the record before the head at every mount
- * (2.3).  The log code is in xfs_log.c. */
+ * unmount record at the head of the log (2.9), because the kernel checks the
+ * UUID of the record before the head at every mount (2.3).  That record
+ * first carries the nil UUID, which the kernel accepts with any superblock,
+ * and gets the new UUID only after the superblocks, so that no state between
+ * two writes is unmountable (2.10).  The log code is in xfs_log.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -276,10 +278,14 @@ same_identity(const unsigned char *a, const unsigned char *b)
 	    (!fa || !memcmp(a + SB_META_UUID, b + SB_META_UUID, 16));
 }
 
-/* Read AG ag's superblock into b and check it against the primary p.
- * Returns 0 or -ECANCELED (logged) or -errno. */
+/* Read AG ag's superblock into b and check it against the primary p; with
+ * pl (p as the change makes it, or NULL), a copy that already carries pl's
+ * UUID is accepted too: an interrupted run patched it (formats.md §2.10),
+ * and xfs_repair may have reset its feature bits since.  *done counts
+ * those.  Returns 0 or -ECANCELED (logged) or -errno. */
 static int
-ag_read(rs_blkdev *d, const xsb *s, uint32_t ag, const unsigned char *p, unsigned char *b)
+ag_read(rs_blkdev *d, const xsb *s, uint32_t ag, const unsigned char *p, const unsigned char *pl,
+    unsigned char *b, unsigned *done)
 {
 	char why[128];
 	xsb t;
@@ -292,9 +298,18 @@ ag_read(rs_blkdev *d, const xsb *s, uint32_t ag, const unsigned char *p, unsigne
 		refuse(d, "allocation group %u: %s (run xfs_repair)", ag, why);
 	if (r < 0)
 		return r;
-	if (t.sectsize != s->sectsize || !t.v5 || !same_identity(b, p))
-		refuse(d, "the superblock of allocation group %u does not match the primary (run xfs_repair)",
-		    ag);
+	if (t.sectsize == s->sectsize && t.v5 && pl && !memcmp(b + SB_UUID, pl + SB_UUID, 16) &&
+	    !same_identity(b, p)) {
+		++*done;
+		return 0;
+	}
+	if (t.sectsize != s->sectsize || !t.v5 || !same_identity(b, p)) {
+		char u[37];
+
+		rs_uuid_fmt(u, b + SB_UUID);
+		refuse(d, "the superblock of allocation group %u (UUID %s) matches neither the primary "
+		    "nor the planned UUID (an interrupted change to %s? else run xfs_repair)", ag, u, u);
+	}
 	return 0;
 }
 
@@ -319,62 +334,149 @@ sb_patch(unsigned char *b, unsigned sectsize, const unsigned char *uuid)
 	rs_put_le32(b + SB_CRC, sb_crc(b, sectsize));
 }
 
-/* Pick the log write: one unmount record at the head (2.9), simulated first;
- * if the kernel would not find it, the whole log (2.7).  Sets the plan on l,
- * *head and *cycle to what the log must show afterwards.  Returns 0 or
- * -ECANCELED (logged) or -errno. */
+/* The simulated log after is what the write planned on l must give: clean,
+ * every header the kernel examines acceptable with sb_uuid sbu, the record
+ * before the head ours (carrying ru), head and cycle as planned.  (uuid_ok
+ * has its record's UUID in after->uuid.) */
 static int
-plan_log(rs_blkdev *d, rs_xlog *l, const rs_xlog_state *st, const unsigned char *uuid,
-    int64_t *head, uint32_t *cycle)
+log_as_planned(const rs_xlog_state *after, const unsigned char *ru, int64_t head, uint32_t cycle)
+{
+	return after->clean && after->uuid_ok && !memcmp(after->uuid, ru, 16) &&
+	    after->head == head && after->cycle == cycle;
+}
+
+/* Pick the log write: one unmount record carrying ru at the head (2.9),
+ * simulated first against sb_uuid sbu; if the kernel would not find it, the
+ * whole log (2.7).  Sets the plan on l, *head and *cycle to what the log must
+ * show afterwards.  Returns 0 or -ECANCELED (logged) or -errno. */
+static int
+plan_log(rs_blkdev *d, rs_xlog *l, const rs_xlog_state *st, const unsigned char *sbu,
+    const unsigned char *ru, int64_t *head, uint32_t *cycle)
 {
 	rs_xlog_state after;
 	int r;
 
-	rs_xlog_plan_unmount(l, st->head, st->cycle, uuid);
+	rs_xlog_plan_unmount(l, st->head, st->cycle, ru);
 	*head = (st->head + l->reclen) % l->nbb;
 	*cycle = st->cycle + (st->head + l->reclen >= l->nbb);
-	if ((r = rs_xlog_check(l, uuid, &after)) < 0)
+	if ((r = rs_xlog_check(l, sbu, &after)) < 0)
 		return r;
-	if (after.clean && after.uuid_ok && after.head == *head && after.cycle == *cycle)
+	if (log_as_planned(&after, ru, *head, *cycle))
 		return 0;
 	/* Typically a log written by xfs_admin -U (zero blocks after its
 	 * first record) that was never mounted since: the kernel would still
 	 * find the head at block 0 and the old-UUID record before it. */
-	if (!after.uuid_ok)
+	if (after.clean && (!after.uuid_ok || memcmp(after.uuid, ru, 16)))
 		snprintf(after.why, sizeof after.why, "the record before the head at block %lld "
-		    "would keep the old UUID", (long long)after.head);
+		    "would not be the new one", (long long)after.rec);
 	else if (after.clean)
 		snprintf(after.why, sizeof after.why, "the head would be at block %lld, not %lld",
 		    (long long)after.head, (long long)*head);
 	rs_warn("xfs on %s: one record at log block %lld would not be found by the kernel (%s); "
 	    "rewriting the whole log (%lld KiB) instead", d->path, (long long)st->head,
 	    after.why, (long long)l->nbb / 2);
-	if (rs_xlog_plan_full(l, st->cycle + 1, uuid) < 0)
+	if (rs_xlog_plan_full(l, st->cycle + 1, ru) < 0)
 		refuse(d, "the log cannot be rewritten (odd length): mount and unmount it once");
 	*head = l->reclen;
 	*cycle = st->cycle + 1;
-	if ((r = rs_xlog_check(l, uuid, &after)) < 0)
+	if ((r = rs_xlog_check(l, sbu, &after)) < 0)
 		return r;
-	if (!after.clean || !after.uuid_ok || after.head != *head || after.cycle != *cycle)
+	if (!log_as_planned(&after, ru, *head, *cycle))
 		refuse(d, "no log write found that the kernel would accept: mount and unmount it once");
 	return 0;
 }
 
-/* Plan the superblock writes, secondaries first, the primary (p) last,
- * each copy re-read and re-checked against p.  ag: scratch of SB_MAX. */
+/* Give the copy b the identity of pl (UUID, META_UUID bit, sb_meta_uuid),
+ * then its CRC. */
+static void
+sb_take_identity(unsigned char *b, unsigned sectsize, const unsigned char *pl)
+{
+	uint32_t inc = rs_be32(b + SB_INCOMPAT) & ~(uint32_t)INCOMPAT_META_UUID;
+
+	rs_put_be32(b + SB_INCOMPAT, inc | (rs_be32(pl + SB_INCOMPAT) & INCOMPAT_META_UUID));
+	memcpy(b + SB_UUID, pl + SB_UUID, 16);
+	memcpy(b + SB_META_UUID, pl + SB_META_UUID, 16);
+	rs_put_le32(b + SB_CRC, sb_crc(b, sectsize));
+}
+
+/* Plan the superblock writes, secondaries first, a flush, the primary (p)
+ * last, so that a primary with the new UUID implies all copies have it
+ * (formats.md §2.10); each copy re-read and re-checked against p or pl (p
+ * patched by sb_patch), each then given pl's identity.  ag: scratch of
+ * SB_MAX. */
 static int
-plan_sbs(rs_blkdev *d, const xsb *s, const unsigned char *p, const unsigned char *uuid,
+plan_sbs(rs_blkdev *d, const xsb *s, const unsigned char *p, const unsigned char *pl,
     unsigned char *ag, rs_blk_plan *plan)
 {
+	unsigned done = 0;
 	uint32_t a;
 	int r;
 
 	for (a = s->agcount; a-- > 0;) {
-		if ((r = ag_read(d, s, a, p, ag)) < 0)
+		if ((r = ag_read(d, s, a, p, a ? pl : NULL, ag, &done)) < 0)
 			return r;
-		sb_patch(ag, s->sectsize, uuid);
+		sb_take_identity(ag, s->sectsize, pl);
+		if (a == 0)
+			rs_blk_plan_sync(plan);
 		rs_blk_plan_add(plan, (uint64_t)a * s->agblocks * s->blocksize, ag, s->sectsize);
 	}
+	return 0;
+}
+
+/* Step 3 of formats.md §2.10: the record before the head (at rec), which
+ * carries the nil UUID, gets the new one: the one log sector holding its
+ * header is patched.  full: the step-1 plan when this run rewrote the whole
+ * log (§2.7), written once more with the new UUID in every record, else
+ * NULL.  Either way the log ends up as a change in one step would leave it.
+ * Then a sync and the final check against head and cycle. */
+static int
+finish_log(rs_blkdev *d, rs_xlog *log, rs_xlog *full, int64_t rec, const unsigned char *uuid,
+    int64_t head, uint32_t cycle)
+{
+	rs_xlog_state after;
+	char news[37];
+	int r;
+
+	rs_uuid_fmt(news, uuid);
+	if (full) {
+		memcpy(full->ov_uuid, uuid, 16);
+		r = rs_xlog_write(full);
+	} else {
+		r = rs_xlog_set_rec_uuid(log, rec, uuid);
+	}
+	if (r == -EINVAL)
+		r = -EIO;
+	if (r < 0 || (r = rs_blk_sync(d)) < 0) {
+		rs_err("xfs on %s: writing the new UUID into the log failed (%s); the log keeps a nil "
+		    "UUID, which the kernel mounts: rerun with %s to finish", d->path, rs_strerr(r),
+		    news);
+		return r;
+	}
+	if ((r = rs_xlog_check(log, uuid, &after)) < 0)
+		return r;
+	if (!after.clean || !after.uuid_ok || after.nil || after.head != head || after.cycle != cycle) {
+		rs_err("xfs on %s: the log does not read back clean with the new UUID", d->path);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The superblocks already carry uuid: done, unless the log head still
+ * carries the nil UUID of step 1 (formats.md §2.10), then step 3. */
+static int
+finish_or_done(rs_blkdev *d, rs_xlog *log, const unsigned char *uuid, const char *news)
+{
+	rs_xlog_state st;
+	int r;
+
+	if ((r = rs_xlog_check(log, uuid, &st)) < 0)
+		return r;
+	if (st.clean && st.uuid_ok && st.nil) {
+		rs_info("xfs on %s: the superblocks carry %s and the log record at block %lld a nil "
+		    "UUID: finishing an interrupted change", d->path, news, (long long)st.rec);
+		return finish_log(d, log, NULL, st.rec, uuid, st.head, st.cycle);
+	}
+	rs_info("xfs on %s already has UUID %s", d->path, news);
 	return 0;
 }
 
@@ -382,15 +484,17 @@ plan_sbs(rs_blkdev *d, const xsb *s, const unsigned char *p, const unsigned char
 int
 rs_xfs_set_uuid(rs_blkdev *d, const unsigned char *uuid)
 {
-	unsigned char sb[SB_MAX], ag[SB_MAX], old[16];
+	static const unsigned char nil[16];
+	unsigned char sb[SB_MAX], pl[SB_MAX], ag[SB_MAX], old[16];
 	rs_blk_plan plan = { 0 };
 	char why[128], olds[37], news[37], logs[37];
 	uint64_t logoff, loglen;
 	int64_t want_head = 0;
 	uint32_t want_cycle = 0, a;
-	rs_xlog log;
+	unsigned done = 0;
+	rs_xlog log, again;
 	rs_xlog_state st;
-	int r, resume = 0;
+	int r, resume = 0, step1 = 0;
 	xsb s;
 
 	r = sb_read(d, 0, sb, &s, why, sizeof why);
@@ -405,25 +509,31 @@ rs_xfs_set_uuid(rs_blkdev *d, const unsigned char *uuid)
 	memcpy(old, sb + SB_UUID, 16);
 	rs_uuid_fmt(olds, old);
 	rs_uuid_fmt(news, uuid);
-	/* Every copy is verified before anything is written. */
+	memcpy(pl, sb, s.sectsize);
+	sb_patch(pl, s.sectsize, uuid);
+	/* Every copy is verified before anything is written.  A secondary
+	 * that already looks as the change makes it was patched by an
+	 * interrupted run (the primary is written last). */
 	for (a = 1; a < s.agcount; a++)
-		if ((r = ag_read(d, &s, a, sb, ag)) < 0)
+		if ((r = ag_read(d, &s, a, sb, pl, ag, &done)) < 0)
 			return r;
-	if (!memcmp(old, uuid, 16)) {
-		rs_info("xfs on %s already has UUID %s", d->path, news);
-		return 0;
-	}
 	if (rs_xlog_init(&log, d, logoff, loglen, s.logsunit,
 	    s.logsectsize ? s.logsectsize : 512) < 0)
 		refuse(d, "log geometry not supported (%llu bytes, stripe unit %u, sector %u)",
 		    (unsigned long long)loglen, s.logsunit, s.logsectsize);
+	if (!memcmp(old, uuid, 16))
+		return finish_or_done(d, &log, uuid, news);
+	if (done)
+		rs_info("xfs on %s: %u of %u secondary superblocks already carry %s; resuming an "
+		    "interrupted change", d->path, done, s.agcount - 1, news);
 	if ((r = rs_xlog_check(&log, old, &st)) < 0)
 		return r;
 	if (!st.uuid_ok) {
 		rs_uuid_fmt(logs, st.uuid);
 		if (st.clean && !memcmp(st.uuid, uuid, 16)) {
-			/* An earlier run wrote the log and stopped before the
-			 * superblocks (formats.md §2.9): finish it. */
+			/* A run of an older reseal wrote the new UUID into the
+			 * log first and stopped before the superblocks (the
+			 * window formats.md §2.10 closes): finish it. */
 			if ((r = rs_xlog_check(&log, uuid, &st)) < 0)
 				return r;
 			if (!st.clean || !st.uuid_ok)
@@ -439,29 +549,53 @@ rs_xfs_set_uuid(rs_blkdev *d, const unsigned char *uuid)
 	if (!st.clean)
 		refuse(d, "the log is dirty (%s): mount and unmount it once, or run xfs_repair",
 		    st.why);
-	if (!resume) {
+	if (!resume && st.nil) {
+		rs_info("xfs on %s: the log record at block %lld carries a nil UUID (an interrupted "
+		    "change, or an IRIX log): going on with the superblocks", d->path, (long long)st.rec);
+		want_head = st.head;
+		want_cycle = st.cycle;
+	} else if (!resume) {
 		if (st.head % ((s.logsectsize ? s.logsectsize : 512) / RS_XLOG_BB))
 			refuse(d, "the log head (block %lld) is not on a log sector boundary",
 			    (long long)st.head);
-		if ((r = plan_log(d, &log, &st, uuid, &want_head, &want_cycle)) < 0)
+		/* Step 1: the record with the nil UUID. */
+		if ((r = plan_log(d, &log, &st, old, nil, &want_head, &want_cycle)) < 0)
 			return r;
-		if ((r = rs_xlog_write(&log)) < 0 || (r = rs_blk_sync(d)) < 0)
+		if ((r = rs_xlog_write(&log)) < 0 || (r = rs_blk_sync(d)) < 0) {
+			rs_err("xfs on %s: writing the log record failed (%s); the superblocks keep %s, "
+			    "which the kernel mounts with that log (formats.md §2.10)", d->path,
+			    rs_strerr(r), olds);
 			return r;
+		}
+		again = log;
 		rs_xlog_plan_none(&log);
+		step1 = 1;
 	}
-	/* The superblocks are planned only now, re-read after the log write.
-	 * A copy refused now finds the log written already: that is no
-	 * longer a refusal with nothing written (blk.h) but a failure. */
-	r = plan_sbs(d, &s, sb, uuid, ag, &plan);
-	if (r == -ECANCELED && !resume)
+	/* Step 2: the superblocks, planned only now, re-read after the log
+	 * write.  A copy refused now finds the log written already: that is
+	 * no longer a refusal with nothing written (blk.h) but a failure. */
+	r = plan_sbs(d, &s, sb, pl, ag, &plan);
+	if (r == -ECANCELED && step1)
 		r = -EIO;
-	if ((r = rs_blk_apply(d, &plan, r, "xfs")) < 0)
+	if ((r = rs_blk_apply(d, &plan, r, "xfs")) < 0) {
+		if (r != -ECANCELED)
+			rs_err("xfs on %s: writing the superblocks failed (%s); the log carries %s, "
+			    "which the kernel mounts with either UUID: rerun with %s to finish",
+			    d->path, rs_strerr(r), resume ? news : "a nil UUID", news);
 		return r;
-	if ((r = rs_xlog_check(&log, uuid, &st)) < 0)
-		return r;
-	if (!st.clean || !st.uuid_ok || (!resume && (st.head != want_head || st.cycle != want_cycle))) {
-		rs_err("xfs on %s: the log does not read back clean with the new UUID", d->path);
-		return -EIO;
 	}
-	return 0;
+	if (resume) {
+		if ((r = rs_xlog_check(&log, uuid, &st)) < 0)
+			return r;
+		if (!st.clean || !st.uuid_ok || st.nil) {
+			rs_err("xfs on %s: the log does not read back clean with the new UUID", d->path);
+			return -EIO;
+		}
+		return 0;
+	}
+	/* Step 3: the new UUID into that record. */
+	if (step1)
+		return finish_log(d, &log, again.ov == RS_XLOG_OV_FULL ? &again : NULL,
+		    again.ov_blk, uuid, want_head, want_cycle);
+	return finish_log(d, &log, NULL, st.rec, uuid, want_head, want_cycle);
 }

@@ -243,13 +243,21 @@ hdr_back(rs_xlog *l, int64_t from, int64_t low, int64_t *at, unsigned char *h)
 	return 0;
 }
 
+static int
+is_nil(const unsigned char *u)
+{
+	static const unsigned char zero[16];
+
+	return !memcmp(u, zero, 16);
+}
+
 static void
 check_uuid(rs_xlog_state *st, const unsigned char *h, const unsigned char *uuid)
 {
 	/* The kernel compares h_fs_uuid with sb_uuid on the header before the
-	 * head (xlog_header_check_mount); a nil UUID it would accept as an
-	 * IRIX log, which we do not: refuse it like any other mismatch. */
-	if (st->uuid_ok && memcmp(h + H_UUID, uuid, 16)) {
+	 * head (xlog_header_check_mount) and accepts a nil UUID ("IRIX style
+	 * log"): the change writes one first (formats.md §2.10). */
+	if (st->uuid_ok && !is_nil(h + H_UUID) && memcmp(h + H_UUID, uuid, 16)) {
 		st->uuid_ok = 0;
 		memcpy(st->uuid, h + H_UUID, 16);
 	}
@@ -453,6 +461,7 @@ rs_xlog_check(rs_xlog *l, const unsigned char uuid[16], rs_xlog_state *st)
 	}
 	check_uuid(st, h, uuid);
 	st->rec = rec;
+	st->nil = is_nil(h + H_UUID);
 	cyc = rs_be32(h + H_CYCLE);
 	st->cycle = cyc + (rec >= head);   /* found by wrapping: the head is in the next cycle */
 	if (st->uuid_ok)
@@ -522,6 +531,7 @@ rs_xlog_init(rs_xlog *l, rs_blkdev *d, uint64_t off, uint64_t len, uint32_t logs
 	if (logsect < BB || logsect > 32768 || (logsect & (logsect - 1)) ||
 	    l->reclen % (logsect / BB) || l->nbb % (logsect / BB))
 		return -EINVAL;
+	l->sectbb = logsect / BB;
 	return 0;
 }
 
@@ -593,4 +603,24 @@ rs_xlog_write(rs_xlog *l)
 	if ((r = write_range(l, l->ov_blk, first)) < 0)
 		return r;
 	return write_range(l, 0, (int64_t)l->reclen - first);
+}
+
+/* see xfs_log.h */
+int
+rs_xlog_set_rec_uuid(rs_xlog *l, int64_t rec, const unsigned char uuid[16])
+{
+	unsigned char buf[CHUNK_BB * BB];
+	int64_t first;
+	int r;
+
+	if (l->sectbb == 0 || l->sectbb > CHUNK_BB || rec < 0 || rec >= l->nbb)
+		return -EINVAL;
+	first = rec - rec % l->sectbb;
+	r = rs_blk_read(l->dev, buf, (size_t)l->sectbb * BB, l->off + (uint64_t)first * BB);
+	if (r < 0)
+		return r;
+	if (rs_be32(buf + (rec - first) * BB) != XLOG_MAGIC)
+		return -EINVAL;
+	memcpy(buf + (rec - first) * BB + H_UUID, uuid, 16);
+	return rs_blk_write(l->dev, buf, (size_t)l->sectbb * BB, l->off + (uint64_t)first * BB);
 }

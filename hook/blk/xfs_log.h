@@ -32,6 +32,7 @@ typedef struct {
 	uint64_t off;             /* byte offset of log block 0 on dev */
 	int64_t nbb;              /* log length in BB */
 	uint32_t reclen;          /* BB of one unmount record: max(2, BTOBB(sb_logsunit)) */
+	uint32_t sectbb;          /* BB per log sector (the unit of a log write) */
 	int ov;                   /* RS_XLOG_OV_*: the write being simulated */
 	int64_t ov_blk;           /* UNMOUNT: block the record starts at */
 	uint32_t ov_cycle;        /* UNMOUNT: its cycle; FULL: cycle of the first record */
@@ -41,7 +42,9 @@ typedef struct {
 
 typedef struct {
 	int clean;                /* an unmount record ends exactly at head */
-	int uuid_ok;              /* every record header examined carries the expected UUID */
+	int uuid_ok;              /* every record header examined carries the expected UUID,
+	                           * or the nil UUID, as the kernel accepts (formats.md §2.10) */
+	int nil;                  /* the record before the head carries the nil UUID */
 	int64_t head;             /* where the next record goes */
 	uint32_t cycle;           /* the cycle that record must carry */
 	int64_t rec;              /* header block of the record before head */
@@ -75,5 +78,11 @@ int rs_xlog_plan_full(rs_xlog *l, uint32_t c, const unsigned char uuid[16]);
 
 /* Write the planned blocks to the device (no sync).  Returns 0 or -errno. */
 int rs_xlog_write(rs_xlog *l);
+
+/* Set h_fs_uuid of the record header at block rec to uuid, rewriting the one
+ * log sector that holds it (formats.md §2.10 step 3: the only bytes that
+ * differ, so a torn write leaves either UUID).  No sync.  Returns 0,
+ * -EINVAL when rec holds no record header, or -errno. */
+int rs_xlog_set_rec_uuid(rs_xlog *l, int64_t rec, const unsigned char uuid[16]);
 
 #endif
