@@ -52,12 +52,27 @@ rs_op_find(const char *name)
 	return -1;
 }
 
+/* Directories rs_root_write_atomic writes secrets or identity to (host
+ * keys, machine-id, random seed, the journal): a crash between a temp
+ * file's creation and its rename leaves a RS_TMP_GLOB file there, possibly
+ * holding a private key.  Only directories of the root filesystem: on FAT a
+ * crash may leave a temp sharing clusters with the file (docs/boot.md §8.4),
+ * which fsck, not an unlink, must sort out. */
+static const char *const temp_dirs[] = {
+	"/etc", "/etc/ssh", "/etc/dropbear", "/etc/reseal", "/etc/default",
+	"/etc/kernel", "/var/lib/systemd", "/var/lib/dbus",
+};
+
+static int sweep_temps(rs_ctx *ctx);
+
 /* see ops.h */
 int
 rs_ops_run(rs_ctx *ctx, unsigned mask, int seal)
 {
 	int i, r, failed = 0;
 
+	if (sweep_temps(ctx) < 0)
+		failed++;
 	for (i = 0; i < rs_nops; i++) {
 		int (*fn)(rs_ctx *) = seal ? rs_ops[i].seal : rs_ops[i].run;
 		if (!(mask & (1u << i)) || !fn)
@@ -233,6 +248,46 @@ rs_do_remove_matching(rs_ctx *ctx, const char *dir, const char *pattern)
 				err = r;
 		}
 	} while (m.overflow && !err && !ctx->dry_run);
+	return err;
+}
+
+/* Remove leftover temp files from an interrupted write (run, boot and seal:
+ * a template must not carry them into its clones).  Directories with such a
+ * name are left alone (rs_do_remove warns). */
+static int
+sweep_temps(rs_ctx *ctx)
+{
+	static struct match_ctx m;  /* large; ops run one at a time */
+	char path[RS_PATH_MAX * 2];
+	size_t d;
+	int i, r, err = 0;
+
+	for (d = 0; d < sizeof temp_dirs / sizeof temp_dirs[0]; d++) {
+		memset(&m, 0, sizeof m);
+		m.ctx = ctx;
+		m.dir = temp_dirs[d];
+		m.pattern = RS_TMP_GLOB;
+		r = rs_root_list(&ctx->root, temp_dirs[d], collect_match, &m);
+		if (r == -ENOENT || r == -ENOTDIR)
+			continue;
+		if (r < 0) {
+			rs_err("unable to list %s for leftover temp files: %s", temp_dirs[d],
+			    rs_strerr(r));
+			err = r;
+			continue;
+		}
+		if (m.overflow)
+			rs_warn("more than %d leftover temp files in %s: the rest goes next time",
+			    m.n, temp_dirs[d]);
+		for (i = 0; i < m.n; i++) {
+			snprintf(path, sizeof path, "%s/%s", temp_dirs[d], m.names[i]);
+			if (!ctx->dry_run)
+				rs_info("removing %s, left by an interrupted write", path);
+			r = rs_do_remove(ctx, path, 0);
+			if (r < 0)
+				err = r;
+		}
+	}
 	return err;
 }
 

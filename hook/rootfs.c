@@ -32,13 +32,27 @@
 #define RS_RACE_TRIES        4   /* re-lookups when a name changes type under the walk */
 #define RS_WALK_MAX  (2 * PATH_MAX)  /* a path with symlink targets spliced in */
 #define RS_TMP_SUFFIX  ".reseal-"
-#define RS_TMP_RANDOM        6
+#define RS_TMP_RANDOM        6   /* RS_TMP_GLOB (rootfs.h) matches these names */
 /* "." + name + RS_TMP_SUFFIX + random must fit in NAME_MAX */
 #define RS_TMP_EXTRA  (1 + sizeof RS_TMP_SUFFIX - 1 + RS_TMP_RANDOM)
 
 /* Set when AUTO met a kernel without openat2, so later calls go straight to
  * the walk.  reseal is single-threaded; a stale 0 only costs one ENOSYS. */
 static int openat2_missing;
+
+/* statx(2) as Linux 5.8 defines it: musl 1.2.3 has no wrapper, so the call
+ * goes through syscall(2) into a buffer of the kernel's 256-byte layout;
+ * only stx_mask (byte 0), stx_attributes (byte 8) and stx_mnt_id (byte 144)
+ * are read.  docs/boot.md §8.3 says why mount IDs and not st_dev. */
+#define RS_STATX_MNT_ID          0x1000u   /* STATX_MNT_ID */
+#define RS_STATX_ATTR_MOUNT_ROOT 0x2000u   /* STATX_ATTR_MOUNT_ROOT */
+#define RS_AT_NO_AUTOMOUNT       0x800     /* AT_NO_AUTOMOUNT */
+#define RS_AT_EMPTY_PATH         0x1000    /* AT_EMPTY_PATH */
+#ifndef SYS_statx
+#ifdef __NR_statx
+#define SYS_statx __NR_statx
+#endif
+#endif
 
 static int
 xopenat(int dirfd, const char *name, int flags, mode_t mode)
@@ -68,6 +82,93 @@ xclose(int fd)
 	 * retrying could close someone else's fd; the data paths fsync first. */
 	if (fd >= 0)
 		(void)close(fd);
+}
+
+/* The mount ID of name in dirfd ("": dirfd itself), without following a
+ * final symlink or triggering an automount: statx(STATX_MNT_ID) (Linux
+ * 5.8), else the mnt_id line of /proc/self/fdinfo (3.15).  -ENOSYS when
+ * neither answers (an old kernel without /proc). */
+static int
+mount_id(int dirfd, const char *name, uint64_t *id)
+{
+	char path[40], buf[512], *p;
+	uint64_t v;
+	ssize_t n;
+	int fd, pfd;
+#ifdef SYS_statx
+	uint64_t sx[32];
+	uint32_t mask;
+
+	memset(sx, 0, sizeof sx);
+	if (syscall(SYS_statx, dirfd, name, AT_SYMLINK_NOFOLLOW | RS_AT_NO_AUTOMOUNT |
+	    (*name ? 0 : RS_AT_EMPTY_PATH), RS_STATX_MNT_ID, sx) == 0) {
+		memcpy(&mask, sx, sizeof mask);
+		if (mask & RS_STATX_MNT_ID) {
+			*id = sx[18];	/* stx_mnt_id, byte 144 */
+			return 0;
+		}
+	} else if (errno != ENOSYS && errno != EINVAL && errno != EPERM) {
+		return -errno;
+	}
+#endif
+	fd = *name ? xopenat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0) : dirfd;
+	if (fd < 0)
+		return fd;
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+	pfd = xopenat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	n = pfd < 0 ? -1 : read(pfd, buf, sizeof buf - 1);
+	xclose(pfd);
+	if (fd != dirfd)
+		xclose(fd);
+	if (n <= 0)
+		return -ENOSYS;
+	buf[n] = 0;
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (strncmp(p, "mnt_id:", 7))
+			continue;
+		for (p += 7, v = 0; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p < '0' || *p > '9')
+			break;
+		while (*p >= '0' && *p <= '9')
+			v = v * 10 + (uint64_t)(*p++ - '0');
+		*id = v;
+		return 0;
+	}
+	return -ENOSYS;
+}
+
+/* 1 if fd (a directory) is the root of a mount, 0 if not, or -errno.
+ * st_dev cannot tell a bind mount of the same filesystem from a plain
+ * directory; the mount IDs of it and of its ".." (which climbs out of a
+ * mount) can. */
+static int
+is_mount_root(int fd)
+{
+	struct stat st, up;
+	uint64_t a, b;
+	int pfd, rc;
+
+	pfd = xopenat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (pfd < 0)
+		return pfd;
+	if (fstat(fd, &st) < 0 || fstat(pfd, &up) < 0) {
+		rc = -errno;
+	} else if (st.st_dev != up.st_dev) {
+		rc = 1;
+	} else if (st.st_ino == up.st_ino) {
+		rc = 1;		/* ".." is itself: the namespace's root */
+	} else {
+		rc = mount_id(fd, "", &a);
+		if (!rc)
+			rc = mount_id(pfd, "", &b);
+		if (!rc)
+			rc = a != b;
+		else if (rc == -ENOSYS)
+			rc = 0;	/* st_dev is all there is to go by */
+	}
+	xclose(pfd);
+	return rc;
 }
 
 /* Reject what neither resolver should see; both would otherwise report
@@ -461,6 +562,28 @@ rs_root_stat(const rs_root *r, const char *path, struct stat *st)
 
 /* see rootfs.h */
 int
+rs_root_open_mountpoint(const rs_root *r, const char *path)
+{
+	struct stat st, rst;
+	int fd, rc;
+
+	fd = resolve_open(r, path, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || fstat(r->fd, &rst) < 0)
+		rc = -errno;
+	else if (st.st_dev == rst.st_dev && st.st_ino == rst.st_ino)
+		rc = -EBUSY;
+	else
+		rc = is_mount_root(fd);
+	if (rc == 0)
+		return fd;
+	xclose(fd);
+	return rc > 0 ? -EBUSY : rc;
+}
+
+/* see rootfs.h */
+int
 rs_root_read(const rs_root *r, const char *path, void *buf, size_t cap, size_t *len)
 {
 	struct stat st, st2;
@@ -595,22 +718,34 @@ create_temp(int dfd, const char *name, char tmp[NAME_MAX + 1])
 }
 
 #define MSDOS_MAGIC_ 0x4d44
+/* The smallest logical sector size FAT has (docs/boot.md §8.4): every
+ * cluster starts on a sector boundary, so the first RS_FAT_SECTOR bytes of a
+ * file always lie in one sector, whatever the filesystem's real size is. */
+#define RS_FAT_SECTOR 512
 
 /* FAT has no atomic rename: a power cut between the directory update and
  * the FAT update of a rename can leave an entry pointing at a free cluster
  * (seen in tests/qemu/t-powercut.sh).  When the new content has exactly the
  * old file's size -- as a reference rewrite always does, identifiers keep
- * their length -- overwrite the data in place instead: no cluster
- * allocation, no directory or FAT change, one sector for a small file.
- * Returns -EAGAIN when this does not apply (not FAT, size differs). */
+ * their length -- and fits in one sector, overwrite the data in place: no
+ * cluster allocation, no directory or FAT change, one sector write, which a
+ * disk does whole or not at all.  A longer file would be written sector by
+ * sector and a cut could leave it half old, half new (a torn grub.cfg), so
+ * it goes through write_atomic's temp + rename (docs/boot.md §8.4).
+ * *fat is set when dfd is on FAT.  Returns -EAGAIN when in place does not
+ * apply (not FAT, size differs, more than one sector). */
 static int
-fat_overwrite(int dfd, const char *name, const void *data, size_t len, int flags)
+fat_overwrite(int dfd, const char *name, const void *data, size_t len, int flags, int *fat)
 {
 	struct statfs sfs;
 	struct stat st;
 	int fd, rc;
 
+	*fat = 0;
 	if (fstatfs(dfd, &sfs) < 0 || (unsigned long)sfs.f_type != MSDOS_MAGIC_)
+		return -EAGAIN;
+	*fat = 1;
+	if (len > RS_FAT_SECTOR)
 		return -EAGAIN;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
 	    (size_t)st.st_size != len)
@@ -635,7 +770,7 @@ rs_root_write_atomic(const rs_root *r, const char *path, const void *data,
 	char target[PATH_MAX];
 	char name[NAME_MAX + 1];
 	char tmp[NAME_MAX + 1];
-	int dfd, fd, rc;
+	int dfd, fd, old = -1, fat, rc;
 
 	rc = check_path(path);
 	if (rc < 0)
@@ -653,16 +788,23 @@ rs_root_write_atomic(const rs_root *r, const char *path, const void *data,
 	dfd = rs_root_open_parent(r, path, name, sizeof name);
 	if (dfd < 0)
 		return dfd;
-	rc = fat_overwrite(dfd, name, data, len, flags);
+	rc = fat_overwrite(dfd, name, data, len, flags, &fat);
 	if (rc != -EAGAIN) {
 		xclose(dfd);
 		return rc;
 	}
+	/* On FAT, the file being replaced stays open until the new one's
+	 * directory entry is on disk: Linux frees its clusters only when the
+	 * last reference goes, so no crash state has the entry pointing at
+	 * freed clusters (docs/boot.md §8.4).  Absent or special: no matter. */
+	if (fat)
+		old = xopenat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
 	/* Power-cut points (test build only): before the temp file exists,
 	 * and between a complete temp file and the rename. */
 	rs_fault_point(path);
 	fd = create_temp(dfd, name, tmp);
 	if (fd < 0) {
+		xclose(old);
 		xclose(dfd);
 		return fd;
 	}
@@ -674,20 +816,26 @@ rs_root_write_atomic(const rs_root *r, const char *path, const void *data,
 		rc = -errno;
 	if (!rc && !(flags & RS_W_NOSYNC))
 		rc = xfsync(fd);
-	if (close(fd) < 0 && !rc && errno != EINTR)
-		rc = -errno;
 	if (!rc) {
 		rs_fault_point(path);
 		if (renameat(dfd, tmp, dfd, name) < 0)
 			rc = -errno;
 	}
+	/* FAT reuses the old name's directory entry for the renamed file and
+	 * writes it with the file's inode: the file's fsync puts it on disk. */
+	if (!rc && fat && !(flags & RS_W_NOSYNC))
+		rc = xfsync(fd);
+	if (close(fd) < 0 && !rc && errno != EINTR)
+		rc = -errno;
 	if (rc) {
 		(void)unlinkat(dfd, tmp, 0);
+		xclose(old);
 		xclose(dfd);
 		return rc;
 	}
 	if (!(flags & RS_W_NOSYNC))
 		rc = xfsync(dfd);
+	xclose(old);
 	xclose(dfd);
 	return rc;
 }
@@ -711,11 +859,20 @@ rs_root_unlink(const rs_root *r, const char *path)
 	return rc;
 }
 
-static int remove_entry(int dfd, const char *name, dev_t dev, int depth);
+/* The filesystem a removal stays on: st_dev, and the mount ID (have_mnt 0
+ * when the kernel tells none), since a bind mount of the same filesystem
+ * has the same st_dev (docs/boot.md §8.3). */
+struct where {
+	dev_t dev;
+	uint64_t mnt;
+	int have_mnt;
+};
+
+static int remove_entry(int dfd, const char *name, const struct where *w, int depth);
 
 /* Remove everything inside directory name of dfd, whose fstatat is st. */
 static int
-empty_dir(int dfd, const char *name, const struct stat *st, int depth)
+empty_dir(int dfd, const char *name, const struct stat *st, const struct where *w, int depth)
 {
 	struct stat st2;
 	struct dirent *e;
@@ -750,7 +907,7 @@ empty_dir(int dfd, const char *name, const struct stat *st, int depth)
 		}
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		rc = remove_entry(fd, e->d_name, st->st_dev, depth + 1);
+		rc = remove_entry(fd, e->d_name, w, depth + 1);
 		if (rc == -ENOENT)
 			rc = 0;		/* gone already: fine */
 		else if (rc == -EXDEV) {
@@ -767,11 +924,12 @@ empty_dir(int dfd, const char *name, const struct stat *st, int depth)
 }
 
 /* Remove name in dfd, and everything below it if it is a directory on
- * device dev. */
+ * the filesystem and mount w. */
 static int
-remove_entry(int dfd, const char *name, dev_t dev, int depth)
+remove_entry(int dfd, const char *name, const struct where *w, int depth)
 {
 	struct stat st;
+	uint64_t mnt;
 	int rc, tries;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -781,12 +939,20 @@ remove_entry(int dfd, const char *name, dev_t dev, int depth)
 		return unlinkat(dfd, name, 0) < 0 ? -errno : 0;
 	}
 	/* Another mount, or a btrfs subvolume: not ours to empty. */
-	if (st.st_dev != dev)
+	if (st.st_dev != w->dev)
 		return -EXDEV;
+	/* A bind mount of this same filesystem: same st_dev, other mount. */
+	if (w->have_mnt) {
+		rc = mount_id(dfd, name, &mnt);
+		if (rc < 0 && rc != -ENOSYS)
+			return rc;
+		if (rc == 0 && mnt != w->mnt)
+			return -EXDEV;
+	}
 	if (depth >= RS_TREE_DEPTH_MAX)
 		return -ELOOP;
 	for (tries = 0;; tries++) {
-		rc = empty_dir(dfd, name, &st, depth);
+		rc = empty_dir(dfd, name, &st, w, depth);
 		if (rc < 0)
 			return rc;
 		rs_fault_point(name);
@@ -805,16 +971,22 @@ int
 rs_root_remove_tree(const rs_root *r, const char *path)
 {
 	char name[NAME_MAX + 1];
+	struct where w;
 	struct stat st;
 	int dfd, rc, sync;
 
 	dfd = rs_root_open_parent(r, path, name, sizeof name);
 	if (dfd < 0)
 		return dfd;
-	if (fstat(dfd, &st) < 0)
+	if (fstat(dfd, &st) < 0) {
 		rc = -errno;
-	else
-		rc = remove_entry(dfd, name, st.st_dev, 0);
+	} else {
+		w.dev = st.st_dev;
+		rc = mount_id(dfd, "", &w.mnt);
+		w.have_mnt = rc == 0;
+		if (rc == 0 || rc == -ENOSYS)
+			rc = remove_entry(dfd, name, &w, 0);
+	}
 	/* Something may have gone even on failure: make that durable too. */
 	if (rc != -ENOENT) {
 		sync = xfsync(dfd);

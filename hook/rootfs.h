@@ -82,8 +82,14 @@ int rs_root_read(const rs_root *r, const char *path, void *buf, size_t cap, size
  * is replaced, and a dangling target is created if its directory exists.  A
  * path ending in "/" is -EISDIR (it names a directory; "/" itself too).  On
  * failure the temp file is removed and path is unchanged, with one exception:
- * an error from the final directory fsync means the new file is in place but
- * may not be durable. */
+ * an error from an fsync after the rename (the directory's; on FAT also the
+ * file's) means the new file is in place but may not be durable.
+ * On FAT (docs/boot.md §8.4) a file of the same size and at most 512 bytes
+ * is overwritten in place (one sector); anything else takes the temp +
+ * rename path, with the old file held open until the new entry is synced.
+ * A temp file left by a crash matches RS_TMP_GLOB; the operations sweep
+ * them (hook/ops.c). */
+#define RS_TMP_GLOB ".*.reseal-??????"
 int rs_root_write_atomic(const rs_root *r, const char *path, const void *data,
     size_t len, mode_t mode, uid_t uid, gid_t gid, int flags);
 
@@ -95,8 +101,9 @@ int rs_root_unlink(const rs_root *r, const char *path);
 /* Remove path and, if it is a directory, everything below it, without
  * following symlinks (a symlink is removed, never its target; symlinks in the
  * directory part of path are followed inside the root) or crossing into other
- * mounts.  -ENOENT if absent.  A directory whose st_dev differs from that of
- * the directory holding it (a mount point, or a btrfs subvolume) is skipped:
+ * mounts.  -ENOENT if absent.  A directory whose st_dev or mount ID differs
+ * from that of the directory holding it (a mount point, a bind mount of the
+ * same filesystem, or a btrfs subvolume) is skipped:
  * nothing in it is touched, everything else is still removed, the
  * directories above it stay, and the result is -EXDEV.  Any other error stops
  * the removal at once and is returned.  Deeper than 256 levels: -ELOOP.  The
@@ -108,6 +115,15 @@ int rs_root_remove_tree(const rs_root *r, const char *path);
  * be DT_UNKNOWN).  Stops at and returns fn's first nonzero value. */
 typedef int (*rs_root_dir_fn)(void *ctx, const char *name, unsigned char d_type);
 int rs_root_list(const rs_root *r, const char *path, rs_root_dir_fn fn, void *ctx);
+
+/* Open path as a place to mount something on: an O_PATH|O_DIRECTORY fd of
+ * the directory path resolves to inside the root (symlinks followed inside
+ * it, so "/boot -> /" is the root itself and a link out of the root lands
+ * inside it).  Mount onto it through "/proc/self/fd/N", never by name, so
+ * the kernel cannot resolve the name differently (docs/boot.md §8.3).
+ * -ENOTDIR if it is not a directory, -EBUSY if it is the root itself or
+ * already the root of a mount (by mount ID, so a bind mount counts). */
+int rs_root_open_mountpoint(const rs_root *r, const char *path);
 
 /* mkdir -p inside the root.  New directories get exactly mode (no umask)
  * and owner root:root, and their parent is fsynced.  Symlinks on the way are

@@ -46,6 +46,10 @@ build_root() {
 	ln -s "../../../../$UP/$O/status"  "$R/etc/reseal/status"
 	ln -s "../../../../$UP/$O/reseal.conf" "$R/etc/reseal/reseal.conf.off"
 	ln -s "../../../$UP/$O/nm"        "$R/etc/udev/rules.d/70-persistent-net.rules"
+	# leftover-temp look-alikes that are links out: the sweep removes the
+	# link, never what it points to (the bait below stays byte-identical)
+	ln -s "$O/machine-id"        "$R/etc/.machine-id.reseal-AAAAAA"
+	ln -s "../$UP/$O/ssh"        "$R/etc/.ssh.reseal-BBBBBB"
 	echo "0123456789abcdef0123456789abcdef" >"$R/etc/machine-id.real"
 	printf '[hostname]\npattern = evil-??\n[ssh-hostkeys]\ntypes = ed25519 ecdsa\ndropbear = yes\n' \
 		>"$R/etc/reseal/reseal.conf"
@@ -66,6 +70,9 @@ for bin in "$RESEAL" "$RESEAL_ASAN"; do
 	check "$name run on the hostile root finishes with a defined exit code ($rc)" \
 		sh -c "[ $rc -eq 0 ] || [ $rc -eq 111 ]"
 	check "$name run: nothing outside the root changed" test "$before" = "$(tree_sum "$O")"
+	check "$name run: the temp-named links out are removed, not followed" sh -c \
+		"[ ! -e '$R/etc/.machine-id.reseal-AAAAAA' ] && [ ! -L '$R/etc/.machine-id.reseal-AAAAAA' ] &&
+		 [ ! -L '$R/etc/.ssh.reseal-BBBBBB' ]"
 	"$bin" seal --root "$R" >"$T/seal.out" 2>&1
 	check "$name seal: nothing outside the root changed" test "$before" = "$(tree_sum "$O")"
 	"$bin" run --root "$R" --force >"$T/run2.out" 2>&1

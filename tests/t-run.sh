@@ -44,10 +44,33 @@ is_v4_id() {
 	grep -qxE '[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}' "$1" && [ "$(stat -c %a "$1")" = 444 ]
 }
 
+# plant_temps DIR: what a crash between create_temp and the rename leaves
+# (hook/rootfs.c names them .NAME.reseal-XXXXXX), one with a private key,
+# plus two look-alikes that are not reseal's and must stay.
+plant_temps() {
+	cp "$1/etc/ssh/ssh_host_ed25519_key" "$1/etc/ssh/.ssh_host_ed25519_key.reseal-Ab3dE9"
+	echo 0123456789abcdef0123456789abcdef >"$1/etc/.machine-id.reseal-x1Y2z3"
+	head -c 512 /dev/urandom >"$1/var/lib/systemd/.random-seed.reseal-QwErTy"
+	echo half >"$1/etc/reseal/.journal.reseal-000000"
+	echo mine >"$1/etc/ssh/.notes.reseal-12345"
+	echo mine >"$1/etc/ssh/notes.reseal-123456"
+}
+
+# temps_gone DIR: every planted temp removed, the look-alikes kept
+temps_gone() {
+	local left
+	left=$(find "$1/etc" "$1/var/lib/systemd" -name '.*.reseal-??????')
+	[ -z "$left" ] || { echo "left: $left"; return 1; }
+	[ -f "$1/etc/ssh/.notes.reseal-12345" ] && [ -f "$1/etc/ssh/notes.reseal-123456" ]
+}
+
 # ---- seal ----------------------------------------------------------------
 TPL=$T/template
 make_template "$TPL"
+plant_temps "$TPL"
 check "seal exits 0" "$RESEAL" seal --root "$TPL"
+check "seal: leftover .*.reseal-XXXXXX temps removed (one held a private key)" temps_gone "$TPL"
+rm -f "$TPL/etc/ssh/.notes.reseal-12345" "$TPL/etc/ssh/notes.reseal-123456"
 check "seal: machine-id is 'uninitialized'" grep -qx uninitialized "$TPL/etc/machine-id"
 check_fails "seal: D-Bus machine-id file removed" test -e "$TPL/var/lib/dbus/machine-id"
 check "seal: no ssh_host_* left" sh -c "! ls '$TPL'/etc/ssh/ssh_host_* 2>/dev/null"
@@ -81,7 +104,12 @@ cp -a "$TPL" "$T/b"
 # ID) and B the usual symlink (must be left alone)
 echo "$OLD_ID" >"$T/a/var/lib/dbus/machine-id"
 ln -s /etc/machine-id "$T/b/var/lib/dbus/machine-id"
+mkdir -p "$T/a/etc/ssh" && ssh-keygen -q -t ed25519 -N '' -f "$T/a/etc/ssh/ssh_host_ed25519_key"
+plant_temps "$T/a"
+rm -f "$T/a/etc/ssh/ssh_host_ed25519_key" "$T/a/etc/ssh/ssh_host_ed25519_key.pub"
 check "run on clone A (static product) exits 0" "$RESEAL" run --root "$T/a"
+check "run on clone A: leftover .*.reseal-XXXXXX temps removed" temps_gone "$T/a"
+rm -f "$T/a/etc/ssh/.notes.reseal-12345" "$T/a/etc/ssh/notes.reseal-123456"
 check "run on clone B (sanitizer build) exits 0" "$RESEAL_ASAN" run --root "$T/b"
 
 for c in a b; do

@@ -63,19 +63,50 @@ typedef struct {
 	unsigned char type_guid[16];  /* GPT partition type (text byte order) */
 } rs_bdev;
 
-#define RS_BDEV_MAX 64
+#define RS_BDEV_MAX 256
 typedef struct {
 	rs_bdev dev[RS_BDEV_MAX];
 	int n;
+	int full;                 /* more devices than RS_BDEV_MAX: some unseen */
 } rs_bdevs;
 
-/* Scan /sys/class/block and probe every device.  Returns 0 or -errno. */
+/* Scan /sys/class/block and probe every device; the list is sorted by
+ * kernel name (vda, vda1, ..., vdb), so "the first match" means the same
+ * device on every boot.  More than RS_BDEV_MAX devices: the rest are not
+ * seen, l->full is set and an error is logged (once).  Returns 0 or -errno. */
 int rs_bdev_scan(rs_bdevs *l);
 
-/* The device a root=/fstab spec names: /dev/X, /dev/disk/by-{uuid,label,
- * partuuid,partlabel}/X, UUID=, LABEL=, PARTUUID=, PARTLABEL=, or a hex
- * 0xMMmmm / MAJ:MIN... number is not supported (logged).  NULL if none. */
+/* Every device a root=/fstab spec names (/dev/X, /dev/disk/by-{uuid,label,
+ * partuuid,partlabel}/X, UUID=, LABEL=, PARTUUID=, PARTLABEL=; other forms
+ * name none), in list order: the first max of them go to out.  Returns how
+ * many devices match, which may be more than max (docs/boot.md §4.1). */
+int rs_bdev_find(const rs_bdevs *l, const char *spec, const rs_bdev **out, int max);
+
+/* The one device spec names.  NULL if none does, or if several do: then
+ * the ambiguity is logged with every matching device (rs_bdev_ambiguous). */
 const rs_bdev *rs_bdev_match(const rs_bdevs *l, const char *spec);
+
+/* Log "SPEC names N devices (/dev/a, /dev/b): WHAT" at error level, for a
+ * spec that rs_bdev_find matched on n > 1 devices.  what says what is kept. */
+void rs_bdev_ambiguous(const rs_bdevs *l, const char *spec, const char *what);
+
+/* The stable identity of a whole disk (docs/boot.md §11.2): its device
+ * number, its size, and its serial (sysfs serial, device/serial, or
+ * device/wwid; characters other than [A-Za-z0-9._:-] as '_', at most 64;
+ * "-" when sysfs has none). */
+typedef struct {
+	unsigned major, minor;
+	unsigned long long size;  /* bytes */
+	char serial[65];
+} rs_disk_id;
+
+/* Read the identity of the whole disk named disk ("vda") from
+ * /sys/class/block.  Returns 0 or -errno (-ENOENT: no such disk). */
+int rs_disk_id_read(const char *disk, rs_disk_id *id);
+/* 1 if a and b are the same disk (every field equal), else 0. */
+int rs_disk_id_eq(const rs_disk_id *a, const rs_disk_id *b);
+/* "MAJ:MIN SIZE SERIAL" into buf (at least 128 bytes). */
+void rs_disk_id_fmt(const rs_disk_id *id, char *buf, size_t cap);
 
 /* --- plan.c: the reseal as a journaled plan (docs/boot.md §11) --- */
 #define RS_PLAN_MAX 32
@@ -89,27 +120,63 @@ typedef struct {
 	int state;                /* runtime: 0 pending, 1 done, -1 refused */
 } rs_plan_item;
 
+#define RS_PLAN_MAX_ATTEMPT 99  /* the largest "attempt" a journal may hold */
+#define RS_PLAN_MAX_PARTN  RS_PT_MAX
+
 typedef struct {
 	int attempt;              /* boots that started this plan */
 	char machine_id[33];      /* the new machine-id (hex) */
+	rs_disk_id disk;          /* the root's disk, which this plan belongs to */
 	rs_plan_item item[RS_PLAN_MAX];
 	int n;
 } rs_plan;
 
-/* Journal text: "reseal-journal 1", "attempt N", "machine-id HEX",
- * "fs TYPE OLD NEW", "pt TYPE OLD NEW", "part DISKOLD N OLD NEW". */
+/* Journal text (docs/boot.md §11.2): "reseal-journal 2", "attempt N",
+ * "machine-id HEX", "disk MAJ:MIN SIZE SERIAL", then the items "fs TYPE
+ * OLD NEW", "pt TYPE OLD NEW", "part DISKOLD N OLD NEW", then "end". */
 int rs_plan_format(const rs_plan *p, char *buf, size_t cap);   /* length or -ENOSPC */
+/* Every value is checked against its exact form; a missing or repeated
+ * header line, a missing "end" (a truncated file) or anything after it is
+ * refused.  Returns 0 or -EINVAL; *bad_line (may be NULL) gets the number
+ * of the first line refused (0: the text as a whole). */
 int rs_plan_parse(rs_plan *p, const char *text, size_t len);   /* 0 or -EINVAL */
+int rs_plan_parse_at(rs_plan *p, const char *text, size_t len, int *bad_line);
 
+/* reseal.c: read the journal on r, if any, for the root device root
+ * (docs/boot.md §11.2); reads only.  Returns 1 (loaded into p), 0 (none),
+ * -EBADMSG (unreadable: cannot be read, or not in its exact form) or
+ * -EXDEV (written for another disk); both logged with what was kept. */
+int rs_plan_load(rs_plan *p, const rs_bdev *root, rs_root *r);
 /* reseal.c: load the journal (a resumed run: attempt + 1) or draw a new
  * plan for the image's devices; write the journal back (root mounted rw).
- * Returns 0, -ELOOP after RS_MAX_ATTEMPTS, or -errno. */
+ * Never plans afresh over a journal it cannot use: returns -EBADMSG for an
+ * unreadable journal, -EXDEV for one that belongs to another disk (both
+ * logged), -ELOOP after RS_MAX_ATTEMPTS, 0, or -errno. */
 int rs_plan_load_or_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_root *r,
     rs_rng *rng, int *resumed);
+/* reseal.c: is each of the root's identifiers (its filesystem UUID, its
+ * PARTUUID, its disk's PTUUID) on that one device only, and the device list
+ * complete?  Logs every twin it finds.  Returns 1 (unique) or 0. */
+int rs_root_unique(const rs_bdevs *l, const rs_bdev *root);
 /* Block stage: every item whose device still has the old value is changed. */
 void rs_plan_apply_blockdevs(rs_plan *p, rs_bdevs *l);
 /* The old -> new pairs of every item that is done, for `references`. */
 void rs_plan_refs(const rs_plan *p, rs_refs *refs);
+
+/* --- finder.c: the root after an interrupted reseal (docs/boot.md §12) --- */
+/* The filesystems of devs other than skip holding a journal, written for
+ * their own disk, that lists spec's value (UUID=, PARTUUID=, ...) as an old
+ * one: the first max into out.  Probe mounts are read-only without journal
+ * replay (ext noload, XFS norecovery, btrfs rescue=nologreplay) at
+ * /run/reseal-probe; a filesystem that will not mount so is skipped.
+ * Returns how many there are. */
+int rs_journals_naming(const rs_bdevs *devs, const char *spec, const rs_bdev *skip,
+    const rs_bdev **out, int max);
+/* Whole disks of l with neither partitions nor a readable table whose
+ * primary GPT is torn and backup intact (docs/formats.md §6.6): the kernel
+ * ignores the backup, so its partitions are added with BLKPG; nothing is
+ * written to the disk.  Returns how many disks got partitions. */
+int rs_expose_backup_gpts(const rs_bdevs *l);
 
 /* --- efivars.c: the ESP's partition GUID (docs/formats.md §11.2) --- */
 #define RS_EFI_FW_DIR "/sys/firmware/efi"

@@ -1,9 +1,10 @@
 /* cmdline.c: the kernel command line (docs/boot.md §3).
  * Table-driven: one row per parameter reseal understands. */
-#include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 #include "boot.h"
+#include "scan.h"
 
 static void
 copy(char *dst, size_t cap, const char *v)
@@ -23,13 +24,41 @@ static void set_init(rs_cmdline *c, const char *v)       { copy(c->init, sizeof 
 static void set_ro(rs_cmdline *c, const char *v)         { (void)v; c->rw = 0; }
 static void set_rw(rs_cmdline *c, const char *v)         { (void)v; c->rw = 1; }
 static void set_rootwait(rs_cmdline *c, const char *v)   { (void)v; c->rootwait = 1; }
-static void set_rootdelay(rs_cmdline *c, const char *v)  { c->rootdelay = atoi(v); }
+/* A whole decimal number, no sign, clamped to max: atoi would overflow
+ * (undefined behaviour) on a long digit string.  -1 if v is not one. */
+static long
+number(const char *v, long max)
+{
+	unsigned long long n;
+	const char *end = *v == '+' || *v == '-' ? NULL : rs_scan_num(v, &n);
+
+	if (!end || *end || v[0] == ' ' || v[0] == '\t')
+		return -1;
+	return n > (unsigned long long)max ? max : (long)n;
+}
+
 static void set_debug(rs_cmdline *c, const char *v)      { (void)v; c->debug = 1; }
-static void set_timeout(rs_cmdline *c, const char *v)    { c->timeout = atoi(v) > 0 ? atoi(v) : c->timeout; }
+static void
+set_rootdelay(rs_cmdline *c, const char *v)
+{
+	long n = number(v, INT_MAX);
+
+	c->rootdelay = n > 0 ? (int)n : 0;
+}
+static void
+set_timeout(rs_cmdline *c, const char *v)
+{
+	long n = number(v, INT_MAX);
+
+	if (n > 0)
+		c->timeout = (int)n;
+}
 static void
 set_fault(rs_cmdline *c, const char *v)
 {
-	c->fault = !strcmp(v, "count") ? -1 : atol(v);
+	long n = number(v, LONG_MAX);
+
+	c->fault = !strcmp(v, "count") ? -1 : n > 0 ? n : 0;
 }
 static void
 set_reseal(rs_cmdline *c, const char *v)

@@ -35,19 +35,59 @@ rs_panic(const char *what)
 	_exit(1);
 }
 
+/* The API filesystems (docs/boot.md §2 step 1), in mount order. */
+static const struct api_mount {
+	const char *source, *target, *type, *data;
+	unsigned long flags;
+} api_mounts[] = {
+	{ "proc",     "/proc", "proc",     NULL,        MS_NOSUID | MS_NODEV | MS_NOEXEC },
+	{ "sysfs",    "/sys",  "sysfs",    NULL,        MS_NOSUID | MS_NODEV | MS_NOEXEC },
+	{ "devtmpfs", "/dev",  "devtmpfs", "mode=0755", MS_NOSUID },
+	/* systemd's INITRD_INTERFACE asks for exactly this /run. */
+	{ "tmpfs",    "/run",  "tmpfs",    "mode=0755", MS_NOSUID | MS_NODEV | MS_STRICTATIME },
+};
+#define N_API (sizeof api_mounts / sizeof *api_mounts)
+
+/* What mount_api could not do: -errno per api_mounts entry (and of the
+ * mkdir before it, api_mkdir), 0 when done.  Recorded, not logged: no fd
+ * is open yet (docs/boot.md §2 step 1); mount_api_report logs it. */
+static int api_err[N_API], api_mkdir[N_API], newroot_err;
+
 static void
 mount_api(void)
 {
-	mkdir("/proc", 0755);
-	mkdir("/sys", 0755);
-	mkdir("/dev", 0755);
-	mkdir("/run", 0755);
-	mkdir(RS_NEWROOT, 0755);
-	mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
-	/* systemd's INITRD_INTERFACE asks for exactly this /run. */
-	mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755");
+	unsigned i;
+
+	for (i = 0; i < N_API; i++) {
+		const struct api_mount *m = &api_mounts[i];
+		api_mkdir[i] = mkdir(m->target, 0755) < 0 && errno != EEXIST ? -errno : 0;
+		api_err[i] = mount(m->source, m->target, m->type, m->flags, m->data) < 0 ? -errno : 0;
+	}
+	newroot_err = mkdir(RS_NEWROOT, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/* Say what mount_api could not do, once the log is open and the command
+ * line has set its level (docs/boot.md §1.1).  A target where that
+ * filesystem is already mounted (EBUSY) is noted at debug level; any other
+ * failure is an error, and the steps needing that filesystem fail later
+ * with their own message. */
+static void
+mount_api_report(void)
+{
+	unsigned i;
+
+	for (i = 0; i < N_API; i++) {
+		const struct api_mount *m = &api_mounts[i];
+		if (api_mkdir[i])
+			rs_err("unable to create %s: %s", m->target, rs_strerr(api_mkdir[i]));
+		if (api_err[i] == -EBUSY)
+			rs_debug("%s is already mounted: kept as it is", m->target);
+		else if (api_err[i])
+			rs_err("unable to mount %s on %s: %s", m->type, m->target,
+			    rs_strerr(api_err[i]));
+	}
+	if (newroot_err)
+		rs_err("unable to create %s: %s", RS_NEWROOT, rs_strerr(newroot_err));
 }
 
 /* fds 0-2 may be closed when the cpio has no /dev/console (docs/boot.md §7). */
@@ -136,33 +176,9 @@ log_devices(void)
 	}
 }
 
-/* Is there a journal on the fs of b naming spec's value as an old one?
- * That fs is the root whose identifiers an interrupted boot changed
- * before it could rewrite the references (docs/boot.md §12). */
-static int
-journal_names(const rs_bdev *b, const char *spec)
-{
-	static char text[8192];
-	const char *v = strchr(spec, '=');
-	rs_root r;
-	size_t len = 0;
-	int hit = 0, i;
-
-	if (!v || !b->fs_ok || !strcmp(b->fs.type, "swap") || !strcmp(b->fs.type, "vfat"))
-		return 0;
-	if (mount(b->path, RS_NEWROOT, b->fs.type, MS_RDONLY | MS_SILENT, NULL) < 0)
-		return 0;
-	if (rs_root_open(&r, RS_NEWROOT) == 0) {
-		if (rs_root_read(&r, RS_JOURNAL_PATH, text, sizeof text, &len) == 0 &&
-		    rs_plan_parse(&plan, text, len) == 0)
-			for (i = 0; i < plan.n; i++)
-				if (!strcasecmp(plan.item[i].old, v + 1))
-					hit = 1;
-		rs_root_close(&r);
-	}
-	umount(RS_NEWROOT);
-	return hit;
-}
+/* root= named more than one device (or the device list was full): the
+ * boot goes on with the first, but nothing is resealed (docs/boot.md §4.1). */
+static int root_twin;
 
 /* Find root=, polling; after a crashed reseal, also the fs whose journal
  * says it used to be root=.  NULL after the timeout (rootwait: never). */
@@ -172,8 +188,9 @@ wait_for_root(void)
 	int64_t start = rs_monotonic_ms(), next_msg = start + RS_DEVICE_MESSAGE_S * 1000;
 	int64_t deadline = start + (int64_t)(cmdline.rootdelay > cmdline.timeout ? cmdline.rootdelay
 	                                                                         : cmdline.timeout) * 1000;
-	const rs_bdev *b;
-	int i, tries = 0;
+	const rs_bdev *b[2];
+	char what[160];
+	int n, tries = 0, told = 0;
 
 	if (!cmdline.root[0]) {
 		rs_err("no root= on the kernel command line");
@@ -181,17 +198,30 @@ wait_for_root(void)
 	}
 	for (;;) {
 		rs_bdev_scan(&devs);
-		b = rs_bdev_match(&devs, cmdline.root);
-		if (b)
-			return b;
+		n = rs_bdev_find(&devs, cmdline.root, b, 2);
+		if (n > 1 || (n == 1 && devs.full)) {
+			root_twin = 1;
+			snprintf(what, sizeof what, "booting the first, %s, without a reseal (marker kept, "
+			    "nothing written)", b[0]->path);
+			rs_bdev_ambiguous(&devs, cmdline.root, what);
+		}
+		if (n)
+			return b[0];
 		/* The journal search mounts filesystems: once a second is plenty. */
-		if (cmdline.reseal != RS_RESEAL_OFF && tries++ % 20 == 0)
-			for (i = 0; i < devs.n; i++)
-				if (journal_names(&devs.dev[i], cmdline.root)) {
-					rs_info("root=%s is %s, renamed by an interrupted reseal",
-					    cmdline.root, devs.dev[i].path);
-					return &devs.dev[i];
-				}
+		if (cmdline.reseal != RS_RESEAL_OFF && tries++ % 20 == 0) {
+			if (rs_expose_backup_gpts(&devs))
+				continue;   /* rescan: the partitions are there now */
+			n = rs_journals_naming(&devs, cmdline.root, NULL, b, 2);
+			if (n == 1) {
+				rs_info("root=%s is %s, renamed by an interrupted reseal",
+				    cmdline.root, b[0]->path);
+				return b[0];
+			}
+			if (n > 1 && !told++)
+				rs_err("root=%s: the journals on %s and %s%s both name it; none is "
+				    "adopted, still waiting for root=", cmdline.root, b[0]->path,
+				    b[1]->path, n > 2 ? " and more" : "");
+		}
 		if (rs_monotonic_ms() >= next_msg) {
 			rs_info("waiting for root=%s", cmdline.root);
 			next_msg += RS_DEVICE_MESSAGE_S * 1000;
@@ -278,10 +308,13 @@ wait_node(const char *path)
 		poll(NULL, 0, 50);
 }
 
+/* "DEVICE on MOUNTPOINT" of each boot filesystem mounted, for messages. */
+static char boot_what[8][128];
+
 /* Mount /boot, /boot/efi and /efi from the root's fstab, through the plan
  * (fstab may still name them by their old identifiers). */
 static int
-mount_boot_parts(const rs_refs *refs, char mounted[][64], int max)
+mount_boot_parts(const rs_refs *refs, int mounted[], int max)
 {
 	static char fstab[16384], spec2[256];
 	size_t len = 0, pos = 0, outlen;
@@ -290,12 +323,13 @@ mount_boot_parts(const rs_refs *refs, char mounted[][64], int max)
 	if (rs_root_read(&ctx.root, "/etc/fstab", fstab, sizeof fstab - 1, &len) < 0)
 		return 0;
 	fstab[len] = 0;
-	while (pos < len && n < max) {
+	while (pos < len && n < max && n < (int)(sizeof boot_what / sizeof boot_what[0])) {
 		char spec[256], mnt[64], type[32], *line = fstab + pos, *nl = strchr(line, '\n');
 		const char *q;
 		const rs_bdev *b;
-		char target[64];
-		int k;
+		char at[40];
+		struct stat st, st2;
+		int k, fd, m;
 
 		if (nl)
 			*nl = 0;
@@ -312,15 +346,61 @@ mount_boot_parts(const rs_refs *refs, char mounted[][64], int max)
 			snprintf(spec, sizeof spec, "%s", spec2);
 		}
 		b = rs_bdev_match(&devs, spec);
-		snprintf(target, sizeof target, RS_NEWROOT "%.40s", mnt);
-		if (!b || mount(b->path, target, strcmp(type, "auto") ? type : b->fs.type,
-		        MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-			rs_warn("unable to mount %s on %s: %s", spec, mnt, b ? strerror(errno) : "not found");
+		if (!b) {
+			rs_warn("unable to mount %s on %s: not found; its files are not resealed", spec, mnt);
 			continue;
 		}
-		snprintf(mounted[n++], 64, "%.63s", target);
+		/* The mount point is resolved inside the new root and mounted on
+		 * through its fd, never by name: "/boot -> /" or a link out of
+		 * the root must not put a filesystem over the initramfs or over
+		 * the new root (docs/boot.md §8.3). */
+		fd = rs_root_open_mountpoint(&ctx.root, mnt);
+		if (fd < 0) {
+			rs_warn("not mounting %s on %s: %s in the new root; %s left unmounted, its "
+			    "files are not resealed", b->path, mnt, fd == -EBUSY ?
+			    "it resolves to the root itself or to a mount point" : rs_strerr(fd),
+			    b->path);
+			continue;
+		}
+		snprintf(at, sizeof at, "/proc/self/fd/%d", fd);
+		if (mount(b->path, at, strcmp(type, "auto") ? type : b->fs.type,
+		        MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+			rs_warn("unable to mount %s on %s: %s", b->path, mnt, strerror(errno));
+			close(fd);
+			continue;
+		}
+		/* Looked up again, the name now leads into the new mount: that
+		 * fd is what unmount_boot_parts detaches. */
+		m = rs_root_open_at(&ctx.root, mnt, O_PATH | O_DIRECTORY, 0);
+		if (m >= 0 && (fstat(m, &st) < 0 || fstat(fd, &st2) < 0 || st.st_dev == st2.st_dev)) {
+			close(m);
+			m = -1;
+		}
+		close(fd);
+		if (m < 0) {
+			rs_warn("%s mounted on %s but not found there again: left mounted", b->path, mnt);
+			continue;
+		}
+		snprintf(boot_what[n], sizeof boot_what[n], "%.63s on %.63s", b->path, mnt);
+		mounted[n++] = m;
 	}
 	return n;
+}
+
+/* Undo mount_boot_parts, newest first.  MNT_DETACH: the fd held on each
+ * mount's root would make a plain umount EBUSY; it goes right after. */
+static void
+unmount_boot_parts(int mounted[], int n)
+{
+	char at[40];
+
+	while (n > 0) {
+		n--;
+		snprintf(at, sizeof at, "/proc/self/fd/%d", mounted[n]);
+		if (umount2(at, MNT_DETACH) < 0)
+			rs_warn("unable to unmount %s: %s", boot_what[n], strerror(errno));
+		close(mounted[n]);
+	}
 }
 
 static void
@@ -335,17 +415,51 @@ commit(void)
 		rs_warn("unable to remove %s: %s", RS_MARKER_PATH, rs_strerr(r));
 }
 
+/* May this boot reseal root (docs/boot.md §4.1, §13)?  Not when root=, or
+ * any of the root's identifiers, is on another device too (a twin disk),
+ * nor when a fresh plan would start while another filesystem's journal says
+ * it used to be root= (the interrupted clone is attached, and this root is
+ * its twin).  Logs why; the marker is kept and nothing is written. */
+static int
+reseal_allowed(const rs_bdev *root)
+{
+	const rs_bdev *other;
+
+	if (root_twin || !rs_root_unique(&devs, root)) {
+		rs_err("reseal skipped: %s is not the only device with the root's identifiers "
+		    "(a copy of this disk is attached); the marker is kept, nothing is written",
+		    root->path);
+		return 0;
+	}
+	if (rs_exists(&ctx, RS_JOURNAL_PATH) == 1 || !strchr(cmdline.root, '='))
+		return 1;
+	if (rs_journals_naming(&devs, cmdline.root, root, &other, 1) > 0) {
+		rs_err("reseal skipped: the journal on %s says root=%s was its own before an "
+		    "interrupted reseal, so %s is its twin; the marker is kept, nothing is written",
+		    other->path, cmdline.root, root->path);
+		return 0;
+	}
+	return 1;
+}
+
 /* The reseal (docs/boot.md §11).  Root is mounted ro on entry and mounted (ro
  * or rw) on return; the caller remounts it as the command line asks.
  * Returns nothing: every failure is logged and the boot goes on. */
 static void
 reseal(const rs_bdev *root)
 {
-	static char conf[RS_CONF_MAX], boots[4][64];
+	static char conf[RS_CONF_MAX];
+	static int boots[4];
 	char rootpath[48];
 	size_t len = 0;
 	int resumed, r, i, nboot, failed = 0;
 
+	if (!reseal_allowed(root))
+		return;
+	/* An unusable journal is found while the root is still read-only:
+	 * then not one byte is written (docs/boot.md §11.2). */
+	if (rs_plan_load(&plan, root, &ctx.root) < 0)
+		return;
 	rs_config_defaults(&ctx.cfg);
 	r = rs_root_read(&ctx.root, RS_CONF_PATH, conf, sizeof conf, &len);
 	if (r < 0 && r != -ENOENT) {
@@ -362,7 +476,10 @@ reseal(const rs_bdev *root)
 		return;
 	r = rs_plan_load_or_build(&plan, &devs, root, &ctx.root, &ctx.rng, &resumed);
 	if (r < 0) {
-		rs_err("unable to record the reseal plan: %s; reseal skipped", rs_strerr(r));
+		/* -EBADMSG, -EXDEV, -ELOOP: rs_plan_load_or_build said why. */
+		if (r != -EBADMSG && r != -EXDEV && r != -ELOOP)
+			rs_err("unable to record the reseal plan: %s; reseal skipped, marker kept",
+			    rs_strerr(r));
 		remount(0);
 		return;
 	}
@@ -417,8 +534,7 @@ reseal(const rs_bdev *root)
 	}
 	rs_rng_wipe(&ctx.rng);
 	sync();
-	while (nboot > 0)
-		umount(boots[--nboot]);
+	unmount_boot_parts(boots, nboot);
 	if (failed) {
 		rs_err("%d step%s failed: journal and marker kept, the next boot retries",
 		    failed, failed == 1 ? "" : "s");
@@ -448,6 +564,7 @@ rs_boot_main(int argc, char **argv)
 	log_open();
 	reboot(RB_DISABLE_CAD);
 	read_cmdline();
+	mount_api_report();
 	rs_modules_load();
 	root = wait_for_root();
 	if (!root) {

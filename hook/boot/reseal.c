@@ -73,14 +73,35 @@ plan_has(const rs_plan *p, const char *old)
 	return 0;
 }
 
-static void
-add_fs(rs_plan *p, const rs_bdev *b, rs_rng *rng)
+/* How many devices carry the filesystem UUID u; the first in *first. */
+static int
+count_fs(const rs_bdevs *l, const char *u, const rs_bdev **first)
 {
+	int i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (l->dev[i].fs_ok && *u && !strcasecmp(l->dev[i].fs.uuid_str, u))
+			if (!n++ && first)
+				*first = &l->dev[i];
+	return n;
+}
+
+/* b's filesystem, unless its UUID is on another device too (a twin disk
+ * would then be changed as well, or instead: docs/boot.md §13). */
+static void
+add_fs(rs_plan *p, const rs_bdevs *l, const rs_bdev *b, rs_rng *rng)
+{
+	char spec[64];
 	rs_plan_item *it;
 
-	if (!b || !b->fs_ok || !supported_fs(b->fs.type) || plan_has(p, b->fs.uuid_str) ||
-	    p->n >= RS_PLAN_MAX)
+	if (!b || !b->fs_ok || !b->fs.uuid_str[0] || !supported_fs(b->fs.type) ||
+	    plan_has(p, b->fs.uuid_str) || p->n >= RS_PLAN_MAX)
 		return;
+	if (count_fs(l, b->fs.uuid_str, NULL) > 1) {
+		snprintf(spec, sizeof spec, "UUID=%s", b->fs.uuid_str);
+		rs_bdev_ambiguous(l, spec, "that filesystem is left alone");
+		return;
+	}
 	it = &p->item[p->n++];
 	memset(it, 0, sizeof *it);
 	it->kind = 'f';
@@ -183,6 +204,11 @@ add_table(rs_plan *p, const rs_bdevs *l, const rs_bdev *disk, rs_rng *rng)
 
 	if (p->n >= RS_PLAN_MAX)
 		return;
+	if (!disk->ptuuid[0]) {
+		/* An MBR disk id of 0: nothing to find the disk by at resume. */
+		rs_info("partition table on %s has no disk identifier: left as it is", disk->path);
+		return;
+	}
 	it = &p->item[p->n++];
 	memset(it, 0, sizeof *it);
 	it->kind = 't';
@@ -207,6 +233,21 @@ add_table(rs_plan *p, const rs_bdevs *l, const rs_bdev *disk, rs_rng *rng)
 	}
 }
 
+/* The one device an fstab line names; an ambiguous line is left alone. */
+static const rs_bdev *
+fstab_dev(const rs_bdevs *l, const char *spec, const char *mnt)
+{
+	char what[320];
+	const rs_bdev *b;
+	int n = rs_bdev_find(l, spec, &b, 1);
+
+	if (n > 1) {
+		snprintf(what, sizeof what, "the fstab entry for %.255s is left alone", mnt);
+		rs_bdev_ambiguous(l, spec, what);
+	}
+	return n == 1 ? b : NULL;
+}
+
 /* The image's own devices (docs/boot.md §13): the root fs, its disk's partition
  * table, and whatever the root's fstab names. */
 static int
@@ -229,7 +270,7 @@ plan_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_root *r, rs_rn
 		pos += strlen(line) + 1;
 		/* sscanf(line, " %255s %255s", ...) == 2, scan.h */
 		if ((q = rs_scan_word(line, spec, 255)) && rs_scan_word(q, mnt, 255) && spec[0] != '#')
-			add_fs(p, rs_bdev_match(l, spec), rng);
+			add_fs(p, l, fstab_dev(l, spec, mnt), rng);
 	}
 	/* Root last among filesystems: it is applied last, after the others. */
 	for (i = 0; i < p->n; i++)
@@ -240,7 +281,7 @@ plan_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_root *r, rs_rn
 			break;
 		}
 	if (i == p->n)
-		add_fs(p, root, rng);
+		add_fs(p, l, root, rng);
 	for (i = 0; i < l->n; i++)
 		if (l->dev[i].pt_ok && !strcmp(l->dev[i].name, root->disk) && root->partn)
 			add_table(p, l, &l->dev[i], rng);
@@ -254,46 +295,141 @@ parse_id(const char *text, int four, unsigned char *out)
 	return four ? rs_id4_parse(out, text) : rs_uuid_parse(out, text);
 }
 
+/* The one device that shows the item's new value (already done) or, if
+ * none does, its old value (to change).  A value on more than one device
+ * is refused: at resume a twin disk may carry it (docs/boot.md §13). */
+static const rs_bdev *
+fs_target(rs_plan_item *it, const rs_bdevs *l)
+{
+	const rs_bdev *b = NULL;
+	char spec[64];
+	int n = count_fs(l, it->new, &b);
+
+	if (n == 1) {
+		it->state = 1;
+		return NULL;
+	}
+	if (n == 0)
+		n = count_fs(l, it->old, &b);
+	if (n == 1)
+		return b;
+	if (n > 1) {
+		snprintf(spec, sizeof spec, "UUID=%s", b && !strcasecmp(b->fs.uuid_str, it->new) ?
+		    it->new : it->old);
+		rs_bdev_ambiguous(l, spec, "changed on none of them");
+	} else {
+		rs_warn("%s %s: no device with the old or new UUID; skipped", it->type, it->old);
+	}
+	it->state = -1;
+	return NULL;
+}
+
 static void
 apply_fs(rs_plan_item *it, const rs_bdevs *l)
 {
 	const struct rs_fs_format *fmt;
+	const rs_bdev *b = fs_target(it, l);
 	unsigned char u[16];
 	rs_fsinfo fi;
 	rs_blkdev d;
-	int i, r;
+	int r;
 
-	for (i = 0; i < l->n; i++) {
-		const rs_bdev *b = &l->dev[i];
-		if (!b->fs_ok)
-			continue;
-		if (!strcasecmp(b->fs.uuid_str, it->new)) {
-			it->state = 1;
-			return;
-		}
-		if (strcasecmp(b->fs.uuid_str, it->old))
-			continue;
-		r = rs_blk_open(&d, b->path, 1);
-		if (r == 0) {
-			r = rs_probe_fs(&d, &fi, &fmt);
-			if (r == 0) {
-				r = parse_id(it->new, !strcmp(fi.type, "vfat"), u);
-				if (r == 0)
-					r = fmt->set_uuid(&d, u);
-			}
-			rs_blk_close(&d);
-		}
-		if (r < 0) {
-			rs_err("%s on %s: UUID change refused or failed: %s", it->type, b->path, rs_strerr(r));
-			it->state = -1;
-		} else {
-			rs_info("%s on %s: UUID %s -> %s", it->type, b->path, it->old, it->new);
-			it->state = 1;
-		}
+	if (!b)
 		return;
+	r = rs_blk_open(&d, b->path, 1);
+	if (r == 0) {
+		r = rs_probe_fs(&d, &fi, &fmt);
+		if (r == 0) {
+			r = parse_id(it->new, !strcmp(fi.type, "vfat"), u);
+			if (r == 0)
+				r = fmt->set_uuid(&d, u);
+		}
+		rs_blk_close(&d);
 	}
-	rs_warn("%s %s: no device with the old or new UUID; skipped", it->type, it->old);
-	it->state = -1;
+	if (r < 0) {
+		rs_err("%s on %s: UUID change refused or failed: %s", it->type, b->path, rs_strerr(r));
+		it->state = -1;
+	} else {
+		rs_info("%s on %s: UUID %s -> %s", it->type, b->path, it->old, it->new);
+		it->state = 1;
+	}
+}
+
+/* The plan's own disk when its GPT could not be read at all (an
+ * interrupted change left a copy torn: docs/formats.md §6.6), or NULL. */
+static const rs_bdev *
+torn_table_disk(const rs_plan *p, const rs_plan_item *t, const rs_bdevs *l)
+{
+	rs_disk_id id;
+	int i;
+
+	if (strcmp(t->type, "gpt"))
+		return NULL;
+	for (i = 0; i < l->n; i++)
+		if (!l->dev[i].partn && !l->dev[i].pt_ok && !l->dev[i].fs_ok &&
+		    rs_disk_id_read(l->dev[i].name, &id) == 0 && rs_disk_id_eq(&id, &p->disk))
+			return &l->dev[i];
+	return NULL;
+}
+
+/* The one disk whose table shows the item's new PTUUID or, if none does,
+ * its old one, or else the plan's disk if its GPT is unreadable; NULL
+ * (logged) if none or several do. */
+static const rs_bdev *
+table_disk(const rs_plan *p, const rs_plan_item *t, const rs_bdevs *l)
+{
+	const rs_bdev *disk = NULL;
+	const char *v[2] = { t->new, t->old };
+	int i, k, n = 0;
+
+	for (k = 0; k < 2 && !n; k++)
+		for (i = 0; i < l->n; i++)
+			if (l->dev[i].pt_ok && !strcasecmp(l->dev[i].ptuuid, v[k]))
+				if (!n++)
+					disk = &l->dev[i];
+	if (n == 1)
+		return disk;
+	if (n > 1) {
+		for (i = 0; i < l->n; i++)
+			if (l->dev[i].pt_ok && !strcasecmp(l->dev[i].ptuuid, v[k - 1]))
+				rs_err("partition table %s is on %s too", v[k - 1], l->dev[i].path);
+		rs_err("partition table %s: on %d disks; changed on none of them", v[k - 1], n);
+	} else if ((disk = torn_table_disk(p, t, l))) {
+		return disk;
+	} else {
+		rs_warn("partition table %s: disk not found; skipped", t->old);
+	}
+	return NULL;
+}
+
+/* Probe the table of t's disk d into pt.  A GPT goes through
+ * rs_gpt_resume with the plan's old and new GUIDs: an interrupted change
+ * may have left its two copies disagreeing, or one torn, and one intact
+ * copy with this plan's GUIDs rebuilds the other (docs/formats.md §6.6). */
+static int
+open_table(const rs_plan *p, const rs_plan_item *t, rs_blkdev *d, rs_ptable *pt,
+    int (**set)(rs_blkdev *, const rs_ptable *))
+{
+	static rs_gpt_guids g;
+	int i;
+
+	if (strcmp(t->type, "gpt"))
+		return rs_probe_table(d, pt, set);
+	memset(&g, 0, sizeof g);
+	if (rs_uuid_parse(g.disk[0], t->old) < 0 || rs_uuid_parse(g.disk[1], t->new) < 0)
+		return -EINVAL;
+	for (i = 0; i < p->n && g.n < RS_PT_MAX; i++) {
+		const rs_plan_item *it = &p->item[i];
+		if (it->kind != 'p' || strcasecmp(it->disk_old, t->old))
+			continue;
+		g.part[g.n].number = it->partn;
+		if (rs_uuid_parse(g.part[g.n].guid[0], it->old) < 0 ||
+		    rs_uuid_parse(g.part[g.n].guid[1], it->new) < 0)
+			return -EINVAL;
+		g.n++;
+	}
+	*set = rs_gpt_set_uuids;
+	return rs_gpt_resume(d, &g, pt);
 }
 
 static void
@@ -305,20 +441,15 @@ apply_table(rs_plan *p, int ti, const rs_bdevs *l)
 	int i, r, changes = 0;
 	unsigned k;
 	rs_blkdev d;
-	const rs_bdev *disk = NULL;
+	const rs_bdev *disk = table_disk(p, t, l);
 
-	for (i = 0; i < l->n && !disk; i++)
-		if (l->dev[i].pt_ok && (!strcasecmp(l->dev[i].ptuuid, t->old) ||
-		        !strcasecmp(l->dev[i].ptuuid, t->new)))
-			disk = &l->dev[i];
 	if (!disk) {
-		rs_warn("partition table %s: disk not found; skipped", t->old);
 		t->state = -1;
 		return;
 	}
 	r = rs_blk_open(&d, disk->path, 1);
 	if (r == 0)
-		r = rs_probe_table(&d, &pt, &set);
+		r = open_table(p, t, &d, &pt, &set);
 	if (r < 0) {
 		rs_err("partition table on %s: %s", disk->path, rs_strerr(r));
 		t->state = -1;
@@ -396,25 +527,105 @@ rs_plan_refs(const rs_plan *p, rs_refs *refs)
 
 /* see boot.h */
 int
+rs_root_unique(const rs_bdevs *l, const rs_bdev *root)
+{
+	const rs_bdev *disk = NULL;
+	char spec[64];
+	int i, ok = !l->full;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->dev[i].name, root->disk) && l->dev[i].pt_ok)
+			disk = &l->dev[i];
+	if (root->fs_ok && count_fs(l, root->fs.uuid_str, NULL) > 1) {
+		snprintf(spec, sizeof spec, "UUID=%s", root->fs.uuid_str);
+		rs_bdev_ambiguous(l, spec, "the root's filesystem UUID is not unique");
+		ok = 0;
+	}
+	if (root->partuuid[0]) {
+		snprintf(spec, sizeof spec, "PARTUUID=%s", root->partuuid);
+		if (rs_bdev_find(l, spec, NULL, 0) > 1) {
+			rs_bdev_ambiguous(l, spec, "the root's PARTUUID is not unique");
+			ok = 0;
+		}
+	}
+	for (i = 0; disk && i < l->n; i++)
+		if (&l->dev[i] != disk && l->dev[i].pt_ok && !strcasecmp(l->dev[i].ptuuid, disk->ptuuid)) {
+			rs_err("the root's disk %s and %s carry the same PTUUID %s", disk->path,
+			    l->dev[i].path, disk->ptuuid);
+			ok = 0;
+		}
+	return ok;
+}
+
+/* see boot.h */
+int
+rs_plan_load(rs_plan *p, const rs_bdev *root, rs_root *r)
+{
+	static char text[8192];
+	char have[128], want[128];
+	rs_disk_id id;
+	size_t len = 0;
+	int rc, bad;
+
+	rc = rs_root_read(r, RS_JOURNAL_PATH, text, sizeof text, &len);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0) {
+		rs_err("%s on %s cannot be read: %s; reseal skipped, marker and journal kept",
+		    RS_JOURNAL_PATH, root->path, rs_strerr(rc));
+		return -EBADMSG;
+	}
+	if (rs_plan_parse_at(p, text, len, &bad) < 0) {
+		if (bad)
+			rs_err("%s on %s: line %d is not in its exact form; reseal skipped, marker and "
+			    "journal kept", RS_JOURNAL_PATH, root->path, bad);
+		else
+			rs_err("%s on %s is incomplete (no header or no final \"end\" line); reseal "
+			    "skipped, marker and journal kept", RS_JOURNAL_PATH, root->path);
+		return -EBADMSG;
+	}
+	rc = rs_disk_id_read(root->disk, &id);
+	if (rc < 0 || !rs_disk_id_eq(&id, &p->disk)) {
+		rs_disk_id_fmt(&p->disk, want, sizeof want);
+		if (rc < 0)
+			snprintf(have, sizeof have, "unknown: %s", rs_strerr(rc));
+		else
+			rs_disk_id_fmt(&id, have, sizeof have);
+		rs_err("%s on %s belongs to the disk %s, not to /dev/%s (%s); reseal skipped, marker "
+		    "and journal kept", RS_JOURNAL_PATH, root->path, want, root->disk, have);
+		return -EXDEV;
+	}
+	return 1;
+}
+
+/* see boot.h */
+int
 rs_plan_load_or_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_root *r,
     rs_rng *rng, int *resumed)
 {
 	static char text[8192];
-	size_t len = 0;
+	static rs_plan check;
 	int n;
 
 	*resumed = 0;
-	if (rs_root_read(r, RS_JOURNAL_PATH, text, sizeof text, &len) == 0) {
-		if (rs_plan_parse(p, text, len) == 0) {
-			*resumed = 1;
-			p->attempt++;
-			rs_info("resuming the interrupted reseal (attempt %d)", p->attempt);
-		} else {
-			rs_warn("%s is unreadable; planning afresh", RS_JOURNAL_PATH);
+	n = rs_plan_load(p, root, r);
+	if (n < 0)
+		return n;
+	if (n == 1) {
+		*resumed = 1;
+		p->attempt++;
+		rs_info("resuming the interrupted reseal (attempt %d)", p->attempt);
+	} else {
+		rs_disk_id id;
+
+		n = rs_disk_id_read(root->disk, &id);
+		if (n < 0) {
+			rs_err("cannot tell the identity of the root's disk /dev/%s: %s", root->disk,
+			    rs_strerr(n));
+			return n;
 		}
-	}
-	if (!*resumed) {
 		plan_build(p, l, root, r, rng);
+		p->disk = id;
 		p->attempt = 1;
 	}
 	if (p->attempt > RS_MAX_ATTEMPTS) {
@@ -425,5 +636,10 @@ rs_plan_load_or_build(rs_plan *p, const rs_bdevs *l, const rs_bdev *root, rs_roo
 	n = rs_plan_format(p, text, sizeof text);
 	if (n < 0)
 		return n;
+	/* Never write a journal the next boot could not read back. */
+	if (rs_plan_parse(&check, text, (size_t)n) < 0) {
+		rs_err("the reseal plan has a value the journal cannot hold; reseal skipped");
+		return -EINVAL;
+	}
 	return rs_root_write_atomic(r, RS_JOURNAL_PATH, text, (size_t)n, 0600, 0, 0, 0);
 }

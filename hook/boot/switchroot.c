@@ -11,44 +11,36 @@
 
 #include "boot.h"
 #include "log.h"
+#include "rootfs.h"
 
 #define RAMFS_MAGIC_ 0x858458f6
 #define TMPFS_MAGIC_ 0x01021994
 
-/* Resolve init inside newroot, following absolute symlinks relative to
- * newroot (the way it will resolve after the chroot). */
+/* Whether init is an executable regular file in the new root, resolved
+ * by hook/rootfs.c's one resolver as the kernel will resolve it after the
+ * chroot: absolute links restart at the new root, ".." stops there
+ * (docs/boot.md §8.1). */
 static int
-exec_ok(const char *newroot, const char *init)
+exec_ok(const rs_root *nr, const char *init)
 {
-	char path[512], link[256];
+	char at[40];
 	struct stat st;
-	int hops;
+	int fd, r = 0;
 
-	snprintf(path, sizeof path, "%s%s", newroot, init);
-	for (hops = 0; hops < 16; hops++) {
-		ssize_t n;
-		if (lstat(path, &st) < 0)
-			return -errno;
-		if (!S_ISLNK(st.st_mode))
-			break;
-		n = readlink(path, link, sizeof link - 1);
-		if (n < 0)
-			return -errno;
-		link[n] = 0;
-		if (link[0] == '/') {
-			snprintf(path, sizeof path, "%s%s", newroot, link);
-		} else {
-			/* relative: replace the last component of path */
-			char *slash = strrchr(path, '/');
-			size_t keep = (size_t)(slash - path) + 1;
-			if (keep + strlen(link) >= sizeof path)
-				return -ENAMETOOLONG;
-			memcpy(path + keep, link, strlen(link) + 1);
-		}
+	fd = rs_root_open_at(nr, init, O_PATH, 0);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EACCES;
+	else {
+		snprintf(at, sizeof at, "/proc/self/fd/%d", fd);
+		if (access(at, X_OK) < 0)
+			r = -errno;
 	}
-	if (!S_ISREG(st.st_mode))
-		return -EACCES;
-	return access(path, X_OK) < 0 ? -errno : 0;
+	close(fd);
+	return r;
 }
 
 /* see boot.h */
@@ -58,8 +50,9 @@ rs_switch_root_check(const char *newroot, const char *want, char *init, size_t c
 	static const char *const defaults[] = { "/sbin/init", "/etc/init", "/bin/init", "/bin/sh" };
 	struct stat root, nr;
 	struct statfs fs;
+	rs_root r;
 	size_t i;
-	int r;
+	int rc;
 
 	if (getpid() != 1)
 		return -EPERM;
@@ -71,20 +64,26 @@ rs_switch_root_check(const char *newroot, const char *want, char *init, size_t c
 		return -errno;
 	if ((unsigned long)fs.f_type != RAMFS_MAGIC_ && (unsigned long)fs.f_type != TMPFS_MAGIC_)
 		return -EINVAL;  /* never wipe a real root filesystem */
+	rc = rs_root_open(&r, newroot);
+	if (rc < 0)
+		return rc;
 	if (want && *want) {
-		r = exec_ok(newroot, want);
-		if (r == 0)
+		rc = exec_ok(&r, want);
+		if (rc == 0)
 			snprintf(init, cap, "%s", want);
 		else
-			rs_err("init=%s is not executable in the new root: %s", want, rs_strerr(r));
-		return r;
+			rs_err("init=%s is not executable in the new root: %s", want, rs_strerr(rc));
+		rs_root_close(&r);
+		return rc;
 	}
 	for (i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
-		if (exec_ok(newroot, defaults[i]) == 0) {
+		if (exec_ok(&r, defaults[i]) == 0) {
 			snprintf(init, cap, "%s", defaults[i]);
+			rs_root_close(&r);
 			return 0;
 		}
 	}
+	rs_root_close(&r);
 	rs_err("no init found in the new root (tried /sbin/init /etc/init /bin/init /bin/sh)");
 	return -ENOENT;
 }
@@ -125,30 +124,52 @@ delete_tree(int dirfd, dev_t dev)
 int
 rs_switch_root(const char *newroot, const char *init, char **argv)
 {
-	static const char *const api[] = { "/dev", "/proc", "/sys", "/run" };
+	/* /proc last: the moves before it reach their targets through it. */
+	static const char *const api[] = { "/dev", "/sys", "/run", "/proc" };
 	static char *const envp[] = { "HOME=/", "TERM=linux", NULL };
-	char dst[256];
+	char at[40];
 	struct stat root, st;
+	rs_root nr;
 	size_t i;
-	int rootfd, fd;
+	int rootfd, fd, r;
 
 	if (stat("/", &root) < 0)
 		return -errno;
+	r = rs_root_open(&nr, newroot);
+	if (r < 0)
+		return r;
 	rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return -errno;
+	if (rootfd < 0) {
+		r = -errno;
+		rs_root_close(&nr);
+		return r;
+	}
 	mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	for (i = 0; i < sizeof api / sizeof api[0]; i++) {
 		if (stat(api[i], &st) < 0 || st.st_dev == root.st_dev)
 			continue;   /* not a mount point */
-		snprintf(dst, sizeof dst, "%s%s", newroot, api[i]);
-		if (mount(api[i], dst, NULL, MS_MOVE, NULL) < 0) {
-			rs_warn("unable to move %s to %s: %s", api[i], dst, strerror(errno));
+		/* The target is resolved inside the new root (a "/run -> /"
+		 * there is the new root itself: refused) and moved onto by fd,
+		 * never by a name the kernel would resolve from the initramfs
+		 * (docs/boot.md §8.3).  Not moved: detached, as before. */
+		fd = rs_root_open_mountpoint(&nr, api[i]);
+		if (fd >= 0) {
+			snprintf(at, sizeof at, "/proc/self/fd/%d", fd);
+			r = mount(api[i], at, NULL, MS_MOVE, NULL) < 0 ? -errno : 0;
+			close(fd);
+		} else {
+			r = fd;
+		}
+		if (r < 0) {
+			rs_warn("unable to move %s to %s%s: %s; detached instead", api[i], newroot, api[i],
+			    r == -EBUSY ? "it resolves to the new root itself or to a mount point" :
+			    rs_strerr(r));
 			umount2(api[i], MNT_DETACH);
 		}
 	}
+	rs_root_close(&nr);
 	if (chdir(newroot) < 0) {
-		int r = -errno;
+		r = -errno;
 		close(rootfd);
 		return r;
 	}

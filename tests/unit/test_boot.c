@@ -1,5 +1,6 @@
 /* test_boot.c: boot-mode parsers (cmdline, journal) and the ESP rule's
  * firmware-variable scan (docs/formats.md §11.2). */
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -13,6 +14,154 @@
 #include "test.h"
 
 void test_boot(void);
+
+/* Two disks with the same identifiers (docs/boot.md §4.1): every lookup
+ * reports both, none picks one silently. */
+static void
+test_twins(void)
+{
+	static rs_bdevs l;
+	const rs_bdev *m[4];
+	int i;
+
+	memset(&l, 0, sizeof l);
+	for (i = 0; i < 4; i++) {
+		rs_bdev *b = &l.dev[i];
+		snprintf(b->name, sizeof b->name, "vd%c%s", i < 2 ? 'a' : 'b', i % 2 ? "2" : "");
+		snprintf(b->path, sizeof b->path, "/dev/vd%c%s", i < 2 ? 'a' : 'b', i % 2 ? "2" : "");
+		snprintf(b->disk, sizeof b->disk, "vd%c", i < 2 ? 'a' : 'b');
+		b->partn = i % 2 ? 2 : 0;
+		if (b->partn) {
+			b->fs_ok = 1;
+			strcpy(b->fs.type, "ext4");
+			strcpy(b->fs.uuid_str, "3f9c1a52-0d6e-4b8a-9c3e-2a7d5e8f1b04");
+			strcpy(b->partuuid, "21111111-2222-4333-8444-555555555555");
+		} else {
+			b->pt_ok = 1;
+			strcpy(b->ptuuid, "11111111-2222-4333-8444-555555555555");
+		}
+	}
+	l.n = 4;
+	CHECK("twins: UUID= finds both devices, in list order",
+	    rs_bdev_find(&l, "UUID=3F9C1A52-0d6e-4b8a-9c3e-2a7d5e8f1b04", m, 4) == 2 &&
+	    m[0] == &l.dev[1] && m[1] == &l.dev[3]);
+	CHECK("twins: the count goes past max; PARTUUID= and by-uuid too",
+	    rs_bdev_find(&l, "PARTUUID=21111111-2222-4333-8444-555555555555", m, 1) == 2 &&
+	    m[0] == &l.dev[1] &&
+	    rs_bdev_find(&l, "/dev/disk/by-uuid/3f9c1a52-0d6e-4b8a-9c3e-2a7d5e8f1b04", NULL, 0) == 2);
+	CHECK("twins: rs_bdev_match picks neither",
+	    rs_bdev_match(&l, "UUID=3f9c1a52-0d6e-4b8a-9c3e-2a7d5e8f1b04") == NULL);
+	CHECK("twins: /dev/vda2 is unique as a spec, but the root's identifiers are not",
+	    rs_bdev_match(&l, "/dev/vda2") == &l.dev[1] && !rs_root_unique(&l, &l.dev[1]));
+	strcpy(l.dev[3].fs.uuid_str, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+	strcpy(l.dev[3].partuuid, "baaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee");
+	CHECK("twins: a shared PTUUID alone is enough to refuse", !rs_root_unique(&l, &l.dev[1]));
+	strcpy(l.dev[2].ptuuid, "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee");
+	CHECK("twins: nothing shared: unique, and the match is the one device",
+	    rs_root_unique(&l, &l.dev[1]) &&
+	    rs_bdev_match(&l, "UUID=3f9c1a52-0d6e-4b8a-9c3e-2a7d5e8f1b04") == &l.dev[1]);
+	l.full = 1;
+	CHECK("twins: a full device list proves nothing unique",
+	    !rs_root_unique(&l, &l.dev[1]) &&
+	    rs_bdev_match(&l, "UUID=3f9c1a52-0d6e-4b8a-9c3e-2a7d5e8f1b04") == NULL);
+}
+
+/* A journal as reseal writes it (docs/boot.md §11.2). */
+static const char good_journal[] =
+    "reseal-journal 2\n"
+    "attempt 1\n"
+    "machine-id 5f2c0d4e9a1b4c7d8e6f0a2b3c4d5e6f\n"
+    "disk 254:0 1073741824 QM00001_x\n"
+    "fs xfs 77e2b1c4-5a6d-4e8f-a0b1-c2d3e4f5a6b7 d0d0d0d0-1111-4222-8333-444455556666\n"
+    "fs vfat 1A2B-3C4D 9F8E-7D6C\n"
+    "fs ext4 3f9c1a52-0d6e-4b8a-9c3e-2a7d5e8f1b04 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\n"
+    "pt gpt 11111111-2222-4333-8444-555555555555 aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\n"
+    "part 11111111-2222-4333-8444-555555555555 2 21111111-2222-4333-8444-555555555555 "
+    "baaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\n"
+    "end\n";
+
+/* good_journal with the first occurrence of from replaced by to. */
+static int
+parse_edited(const char *from, const char *to, int *bad)
+{
+	static char t[2048];
+	static rs_plan q;
+	const char *at = strstr(good_journal, from);
+	size_t a;
+
+	if (!at)
+		return 1;   /* the test itself is wrong: fail it */
+	a = (size_t)(at - good_journal);
+	memcpy(t, good_journal, a);
+	snprintf(t + a, sizeof t - a, "%s%s", to, at + strlen(from));
+	return rs_plan_parse_at(&q, t, strlen(t), bad);
+}
+
+/* Behaviour 5 of issue 8: every cut and every field in a wrong form is
+ * refused, never read as a shorter plan. */
+static void
+test_journal_strict(void)
+{
+	static const struct { const char *from, *to; } bad[] = {
+		{ "reseal-journal 2", "reseal-journal 1" },
+		{ "attempt 1", "attempt 0" }, { "attempt 1", "attempt 01" },
+		{ "attempt 1", "attempt 1x" }, { "attempt 1", "attempt -1" },
+		{ "attempt 1", "attempt 100" }, { "attempt 1", "attempt" },
+		{ "attempt 1\n", "" }, { "attempt 1\n", "attempt 1\nattempt 2\n" },
+		{ "machine-id 5f2c", "machine-id 5F2c" }, { "machine-id 5f2c", "machine-id 5f2" },
+		{ "6f\n", "6f0\n" }, { "machine-id 5f2c", "machine-id g5f2" },
+		{ "disk 254:0 ", "disk 254-0 " }, { "disk 254:0 ", "disk 4096:0 " },
+		{ "disk 254:0 ", "disk 254:0x " }, { "1073741824", "1073741825" },
+		{ "1073741824", "0" }, { "QM00001_x", "QM 1" }, { "QM00001_x", "QM/1" },
+		{ "QM00001_x\n", "\n" },
+		{ "fs xfs 77e2", "fs xfs 7e2" }, { "fs xfs", "fs ntfs" },
+		{ "d0d0d0d0-1111", "d0d0d0d0_1111" }, { "-444455556666", "-44445555666g" },
+		{ "fs vfat 1A2B-3C4D", "fs vfat 1A2B3C4D" }, { "9F8E-7D6C", "9F8E-7D6" },
+		{ "9F8E-7D6C", "0000-0000" }, { "fs vfat 1A2B-3C4D", "fs vfat 77e2b1c4-5a6d-4e8f-a0b1-c2d3e4f5a6b7" },
+		{ "pt gpt", "pt dos" }, { "pt gpt", "pt mbr" },
+		{ "part 11111111-2222-4333-8444-555555555555 2", "part 11111111-2222-4333-8444-555555555555 0" },
+		{ "part 11111111-2222-4333-8444-555555555555 2", "part 11111111-2222-4333-8444-555555555555 129" },
+		{ "part 11111111-2222-4333-8444-555555555555 2", "part 11111111-2222-4333-8444-555555555555 +2" },
+		{ "part 11111111", "part 31111111" },   /* a disk no "pt" line names */
+		{ "fs vfat 1A2B-3C4D 9F8E-7D6C", "fs vfat 1A2B-3C4D 9F8E-7D6C extra" },
+		{ "end\n", "" }, { "end\n", "end\nfs swap 77e2b1c4-5a6d-4e8f-a0b1-c2d3e4f5a6b7 "
+		    "d0d0d0d0-1111-4222-8333-444455556666\n" },
+		{ "end\n", "end" }, { "end\n", "ends\n" },
+		{ "fs xfs", "\tfs\001xfs" },
+	};
+	static rs_plan q;
+	char t[sizeof good_journal];
+	size_t i, cut;
+	int ok = 1, line;
+
+	CHECK("journal: the example journal parses, every field in place",
+	    rs_plan_parse_at(&q, good_journal, strlen(good_journal), &line) == 0 && line == 0 &&
+	    q.attempt == 1 && q.n == 5 && q.disk.major == 254 && q.disk.minor == 0 &&
+	    !strcmp(q.disk.serial, "QM00001_x") && q.item[4].kind == 'p' && q.item[4].partn == 2 &&
+	    !strcmp(q.item[1].old, "1A2B-3C4D") && q.item[3].kind == 't');
+	CHECK("journal: blank lines are allowed", parse_edited("end\n", "\nend\n", &line) == 0);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (parse_edited(bad[i].from, bad[i].to, &line) == 0) {
+			fprintf(stderr, "  accepted: %s -> %s\n", bad[i].from, bad[i].to);
+			ok = 0;
+		}
+	CHECK("journal: each field in a wrong form (or repeated, missing, extra) is refused", ok);
+	CHECK("journal: the number of the bad line is reported",
+	    parse_edited("fs vfat 1A2B-3C4D", "fs vfat 1A2B", &line) < 0 && line == 6);
+	/* Every prefix is a truncation: none may parse (the final "end\n"
+	 * line is what proves the file complete). */
+	for (ok = 1, cut = 0; cut < strlen(good_journal); cut++) {
+		memcpy(t, good_journal, cut);
+		if (rs_plan_parse(&q, t, cut) == 0) {
+			fprintf(stderr, "  truncated at %zu accepted\n", cut);
+			ok = 0;
+		}
+	}
+	CHECK("journal: every truncation of a journal is refused", ok);
+	memcpy(t, good_journal, sizeof t);
+	t[40] = 0;
+	CHECK("journal: a NUL byte inside is refused", rs_plan_parse(&q, t, strlen(good_journal)) < 0);
+}
 
 #define GLOBAL "-8be4df61-93ca-11d2-aa0d-00e098032b8c"
 
@@ -183,6 +332,12 @@ test_boot(void)
 	rs_cmdline_parse(&c, "reseal=force reseal.debug reseal.timeout=9 reseal.fault=12");
 	CHECK("cmdline: reseal=force, reseal.debug, reseal.timeout, reseal.fault",
 	    c.reseal == RS_RESEAL_FORCE && c.debug && c.timeout == 9 && c.fault == 12);
+	rs_cmdline_parse(&c, "rootdelay=99999999999999999999 reseal.timeout=-5 reseal.fault=12x");
+	CHECK("cmdline: an overlong number is clamped, a signed or trailing one ignored",
+	    c.rootdelay == INT_MAX && c.timeout == RS_DEVICE_TIMEOUT_S && c.fault == 0);
+	rs_cmdline_parse(&c, "reseal.timeout=4294967297 reseal.fault=99999999999999999999");
+	CHECK("cmdline: timeout and fault clamp, never wrap",
+	    c.timeout == INT_MAX && c.fault == LONG_MAX);
 	rs_cmdline_parse(&c, "reseal=off reseal.fault=count rw ro");
 	CHECK("cmdline: reseal=off, fault count, last of ro/rw wins",
 	    c.reseal == RS_RESEAL_OFF && c.fault == -1 && c.rw == 0);
@@ -207,17 +362,26 @@ test_boot(void)
 	p.item[2].partn = 3;
 	strcpy(p.item[2].old, "21111111-2222-4333-8444-555555555555");
 	strcpy(p.item[2].new, "baaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee");
+	p.disk.major = 254;
+	p.disk.minor = 16;
+	p.disk.size = 1073741824ull;
+	strcpy(p.disk.serial, "-");
 	n = rs_plan_format(&p, text, sizeof text);
 	CHECK("journal: round trip through the text form",
 	    n > 0 && rs_plan_parse(&q, text, (size_t)n) == 0 && q.attempt == 2 && q.n == 3 &&
 	    !strcmp(q.machine_id, p.machine_id) && q.item[0].kind == 'f' &&
 	    !strcmp(q.item[0].new, "9F8E-7D6C") && q.item[1].kind == 't' &&
 	    q.item[2].kind == 'p' && q.item[2].partn == 3 && !strcmp(q.item[2].disk_old, p.item[1].old));
+	CHECK("journal: round trip keeps the disk identity and ends in \"end\"",
+	    n > 0 && q.disk.major == 254 && q.disk.minor == 16 && q.disk.size == 1073741824ull &&
+	    !strcmp(q.disk.serial, "-") && !strcmp(text + n - 4, "end\n"));
 	CHECK("journal: wrong header, garbage line and truncated line are rejected",
 	    rs_plan_parse(&q, "reseal-journal 2\n", 17) < 0 &&
 	    rs_plan_parse(&q, "reseal-journal 1\nfs ext4 a\n", 27) < 0 &&
 	    rs_plan_parse(&q, "reseal-journal 1\nrm -rf /\n", 26) < 0);
 	CHECK("journal: too small a buffer is an error", rs_plan_format(&p, text, 40) < 0);
+	test_journal_strict();
+	test_twins();
 
 	test_esp_rule();
 }

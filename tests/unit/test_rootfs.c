@@ -979,12 +979,56 @@ run_mode(enum rs_resolve mode, const char *name)
 /* ---- tests that need a mount or seccomp: grandchildren of the sandbox ---- */
 
 /* The grandchild's CKs go straight to the parent through report_fd. */
+/* A bind mount of the same filesystem on a kernel without statx's mount
+ * ID (before 5.8; here statx is denied with ENOSYS by seccomp): the
+ * mnt_id of /proc/self/fdinfo still tells it (docs/boot.md §8.3). */
+static void
+statx_denied(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_statx, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof f / sizeof f[0]), f };
+	int status;
+	pid_t pid;
+
+	rm_rf(R_("xt"));
+	rm_rf(R_("bsrc"));
+	mk(R_("xt"));
+	mk(R_("xt/bnd"));
+	mk(R_("bsrc"));
+	put(R_("bsrc/k"), "k");
+	if (!have_proc || mount(R_("bsrc"), R_("xt/bnd"), NULL, MS_BIND, NULL) < 0)
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(0);
+		tag = "no-statx";
+		CK("statx is denied", syscall(SYS_statx, AT_FDCWD, "/", 0, 0, NULL) < 0 &&
+		    errno == ENOSYS);
+		CK("remove_tree over a bind mount is EXDEV by fdinfo's mnt_id",
+		    rs_root_remove_tree(&R, "/xt") == -EXDEV && holds(R_("bsrc/k"), "k"));
+		CK("open_mountpoint of a bind mount is EBUSY by fdinfo's mnt_id",
+		    rs_root_open_mountpoint(&R, "/xt/bnd") == -EBUSY);
+		_exit(0);
+	}
+	CK("statx-denied helper ran", pid > 0 && waitpid(pid, &status, 0) == pid &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	umount2(R_("xt/bnd"), MNT_DETACH);
+}
+
 static void
 child_mounts(void)
 {
 	static const enum rs_resolve modes[2] = { RS_RESOLVE_KERNEL, RS_RESOLVE_WALK };
 	static const char *const names[2] = { "kernel", "walk" };
-	struct stat st;
+	struct stat st, st2;
 	char buf[8192];
 	size_t len;
 	int i, fd, first = have_kernel ? 0 : 1;
@@ -1056,7 +1100,61 @@ child_mounts(void)
 		CK("remove_tree of a mount point is EXDEV",
 		    rs_root_remove_tree(&R, "/xt/mnt") == -EXDEV && holds(R_("xt/mnt/file"), "m"));
 		umount2(R_("xt/mnt"), MNT_DETACH);
+
+		/* A bind mount of the same filesystem has the same st_dev:
+		 * only the mount ID tells it (docs/boot.md §8.1). */
+		rm_rf(R_("xt"));
+		rm_rf(R_("bsrc"));
+		mk(R_("xt"));
+		mk(R_("xt/bnd"));
+		put(R_("xt/g"), "g");
+		mk(R_("bsrc"));
+		put(R_("bsrc/k"), "k");
+		if (mount(R_("bsrc"), R_("xt/bnd"), NULL, MS_BIND, NULL) < 0) {
+			printf("skip rootfs: bind-mount tests (no bind mount)\n");
+			fflush(stdout);
+			_exit(0);
+		}
+		CK("remove_tree over a bind mount of the same filesystem is EXDEV",
+		    rs_root_remove_tree(&R, "/xt") == -EXDEV);
+		CK("remove_tree leaves the bind-mounted directory untouched",
+		    holds(R_("bsrc/k"), "k") && holds(R_("xt/bnd/k"), "k"));
+		CK("remove_tree removes the rest beside the bind mount",
+		    !exists(R_("xt/g")) && is_dir(R_("xt")));
+
+		/* rs_root_open_mountpoint: resolved inside the root; never
+		 * the root itself or a mount that is already there. */
+		fd = rs_root_open_mountpoint(&R, "/xt/bnd");
+		CK("open_mountpoint of a bind mount is EBUSY", fd == -EBUSY);
+		umount2(R_("xt/bnd"), MNT_DETACH);
+		CK("open_mountpoint of / is EBUSY", rs_root_open_mountpoint(&R, "/") == -EBUSY);
+		rm_rf(R_("mpl"));
+		rm_rf(R_("mpo"));
+		rm_rf(R_("mpd"));
+		ln("/", R_("mpl"));
+		CK("open_mountpoint of a link to / (\"/boot -> /\") is EBUSY",
+		    rs_root_open_mountpoint(&R, "/mpl") == -EBUSY);
+		CK("open_mountpoint of a link to /.. is EBUSY",
+		    rs_root_open_mountpoint(&R, "/mpl/..") == -EBUSY);
+		mk(R_("mpd"));
+		ln("/../../../mpd", R_("mpo"));
+		fd = rs_root_open_mountpoint(&R, "/mpo");
+		CK("open_mountpoint of a link out of the root lands inside it",
+		    fd >= 0 && fstat(fd, &st) == 0 && lstat(R_("mpd"), &st2) == 0 &&
+		    st.st_ino == st2.st_ino && st.st_dev == st2.st_dev);
+		if (fd >= 0)
+			close(fd);
+		CK("open_mountpoint of a file is ENOTDIR",
+		    rs_root_open_mountpoint(&R, "/xt/../bsrc/k") == -ENOTDIR);
+		CK("open_mountpoint of a missing directory is ENOENT",
+		    rs_root_open_mountpoint(&R, "/mpd/none") == -ENOENT);
+		fd = rs_root_open_mountpoint(&R, "/xt/bnd");
+		CK("open_mountpoint of a plain directory is an O_PATH fd",
+		    fd >= 0 && (fcntl(fd, F_GETFL) & O_PATH));
+		if (fd >= 0)
+			close(fd);
 	}
+	statx_denied();
 	_exit(0);
 }
 
