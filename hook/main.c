@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -371,15 +374,76 @@ cmd_status(int argc, char **argv)
 	return RS_EXIT_OK;
 }
 
+static const char *const commands[] = {
+	"run", "seal", "status", "references", "probe", "setuuid",
+	"help", "--help", "-h", "--version",
+};
+
+static int
+is_command(const char *word)
+{
+	size_t i;
+
+	for (i = 0; word && i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(word, commands[i]))
+			return 1;
+	return 0;
+}
+
+#define RAMFS_MAGIC_ 0x858458f6ul   /* linux/magic.h */
+#define TMPFS_MAGIC_ 0x01021994ul
+
+/* Is this process the initramfs's /init (docs/boot.md §1.1)?  Decided from
+ * facts, not from being PID 1 alone: `/` must be the kernel's rootfs
+ * (ramfs or tmpfs) and /init must be the very file the kernel executed
+ * (AT_EXECFN: the path execve was given; nothing else is mounted yet to ask).
+ * Returns 1, or 0 (after saying why not when say is set). */
+static int
+initramfs_init(int say)
+{
+	const char *exe = (const char *)getauxval(AT_EXECFN);
+	struct statfs fs;
+	struct stat a, b;
+
+	if (statfs("/", &fs) < 0) {
+		if (say)
+			rs_err("running as PID 1, but unable to statfs /: %s", rs_strerr(-errno));
+		return 0;
+	}
+	if ((unsigned long)fs.f_type != RAMFS_MAGIC_ && (unsigned long)fs.f_type != TMPFS_MAGIC_) {
+		if (say)
+			rs_err("running as PID 1, but / is not an initramfs (filesystem type "
+			    "0x%lx, not ramfs or tmpfs)", (unsigned long)fs.f_type);
+		return 0;
+	}
+	if (!exe || stat(exe, &a) < 0 || stat("/init", &b) < 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino) {
+		if (say)
+			rs_err("running as PID 1 on a ramfs/tmpfs, but /init is not this "
+			    "program (%s)", exe ? exe : "?");
+		return 0;
+	}
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	/* As /init the kernel passes its unknown cmdline words as arguments:
-	 * they belong to the real init, not to us. */
-	if (getpid() == 1)
+	 * they belong to the real init, not to us, even one that looks like a
+	 * reseal command.  Any other PID 1 (a container, `unshare -fp`) runs
+	 * the command it names; without one it is refused: only the
+	 * initramfs's /init may mount /proc, /sys and /dev and look for a root
+	 * to hand over (docs/boot.md §1.1). */
+	if (getpid() == 1 && initramfs_init(!is_command(cmd)))
 		rs_boot_main(argc, argv);
+	if (getpid() == 1 && !is_command(cmd)) {
+		rs_err("not acting as the initramfs's /init: nothing mounted, nothing changed; "
+		    "name a command (reseal --help)");
+		return RS_EXIT_REFUSED;
+	}
 	if (getenv("RESEAL_DEBUG"))
 		rs_log_level = RS_DEBUG;
 	if (!cmd) {

@@ -36,7 +36,8 @@ typedef struct {
 int rs_refs_add(rs_refs *refs, const char *old, const char *new);
 
 /* Rewrite in[0..len) into out (cap bytes).  Returns the number of
- * replacements made (0: out untouched), *outlen set, or -ENOSPC. */
+ * replacements made (0: out holds a copy of in), *outlen set, or -ENOSPC
+ * (out too small for the result, even with nothing replaced). */
 int rs_refs_rewrite(const rs_refs *refs, const char *in, size_t len, char *out, size_t cap,
     size_t *outlen);
 

@@ -1,5 +1,5 @@
 # t-fuzz.sh: run every libFuzzer harness briefly.
-# `make fuzz FUZZ_SECONDS=N` runs them longer.  Seeds: tests/fuzz/seeds/<fmt>/
+# `make fuzz` runs each for FUZZ_RUNS (10 million) executions.  Seeds: tests/fuzz/seeds/<fmt>/
 # (small real images made by the harness authors' scripts, if present).
 . "$(dirname "$0")/lib.sh"
 

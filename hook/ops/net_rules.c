@@ -36,7 +36,11 @@ strip_hwaddr(rs_ctx *ctx, const char *path)
 			n++;
 		if (i + n < len)
 			n++;   /* keep the newline with its line */
-		s = strspn(in + i, " \t");
+		/* in is not NUL-terminated (a file may fill it): scan the line's
+		 * n bytes only, never str*() past them. */
+		s = 0;
+		while (s < n && (in[i + s] == ' ' || in[i + s] == '\t'))
+			s++;
 		if (s < n && n - s >= 7 && !strncmp(in + i + s, "HWADDR=", 7)) {
 			dropped = 1;
 		} else {
@@ -53,7 +57,7 @@ strip_hwaddr(rs_ctx *ctx, const char *path)
 
 struct ifcfg_list {
 	char names[32][128];
-	int n;
+	int n, over;   /* over: ifcfg files not listed (logged) */
 };
 
 static int
@@ -62,10 +66,18 @@ collect_ifcfg(void *p, const char *name, unsigned char d_type)
 	struct ifcfg_list *l = p;
 
 	(void)d_type;
-	if (!rs_glob_match("ifcfg-*", name) || strlen(name) >= sizeof l->names[0])
+	if (!rs_glob_match("ifcfg-*", name))
 		return 0;
-	if (l->n == (int)(sizeof l->names / sizeof l->names[0]))
+	if (l->n == (int)(sizeof l->names / sizeof l->names[0]) ||
+	    strlen(name) >= sizeof l->names[0]) {
+		/* Not silently: a HWADDR= left behind binds the clone's
+		 * interface to the template's MAC (docs/operations.md §5.3). */
+		rs_err("%s/%s not checked for HWADDR=: more than %d ifcfg files, or a name of "
+		    "%d bytes or more; it is left unchanged", IFCFG_DIR, name,
+		    (int)(sizeof l->names / sizeof l->names[0]), (int)sizeof l->names[0]);
+		l->over++;
 		return 0;
+	}
 	strcpy(l->names[l->n++], name);
 	return 0;
 }
@@ -79,7 +91,7 @@ rs_op_net_rules_run(rs_ctx *ctx)
 	int i, r, err;
 
 	err = rs_do_remove(ctx, "/etc/udev/rules.d/70-persistent-net.rules", 0);
-	l.n = 0;
+	l.n = l.over = 0;
 	r = rs_root_list(&ctx->root, IFCFG_DIR, collect_ifcfg, &l);
 	if (r < 0 && r != -ENOENT && r != -ENOTDIR) {
 		rs_err("unable to list %s: %s", IFCFG_DIR, rs_strerr(r));
@@ -91,5 +103,5 @@ rs_op_net_rules_run(rs_ctx *ctx)
 		if (r < 0 && !err)
 			err = r;
 	}
-	return err;
+	return err ? err : l.over ? -EOVERFLOW : 0;
 }

@@ -77,38 +77,99 @@ rewrite_file(rs_ctx *ctx, const char *path)
 	    RS_W_FOLLOW, what);
 }
 
+/* The entries of one directory that this op must handle, collected first
+ * (rewriting or renaming while readdir runs could skip or revisit entries).
+ * Only entries that need handling count against NAMES_MAX; past it the op
+ * fails loudly instead of leaving them unchanged in silence
+ * (docs/formats.md §10.3). */
 #define NAMES_MAX 256
+
+enum names_want {
+	WANT_PATTERN,   /* names matching pattern (NULL: every entry) */
+	WANT_DEPS,      /* *.wants and *.requires directories */
+	WANT_REFS,      /* names carrying an old identifier */
+};
 
 struct names {
 	char name[NAMES_MAX][256];
 	unsigned char type[NAMES_MAX];
 	int n;
+	enum names_want want;
 	const char *pattern;
+	const rs_refs *refs;
+	int over;                /* wanted entries past NAMES_MAX or too long */
+	char first_over[256];    /* the first of them (truncated) */
 };
+
+static int
+wanted(const struct names *l, const char *name)
+{
+	char scratch[300];
+	size_t n = strlen(name), slen;
+
+	switch (l->want) {
+	case WANT_DEPS:
+		return (n > 6 && !strcmp(name + n - 6, ".wants")) ||
+		    (n > 9 && !strcmp(name + n - 9, ".requires"));
+	case WANT_REFS:
+		/* A name that would not fit the rewrite still counts: it is
+		 * one this op cannot handle, and must say so. */
+		return rs_refs_rewrite(l->refs, name, n, scratch, sizeof scratch - 1, &slen) != 0;
+	case WANT_PATTERN:
+		break;
+	}
+	return !l->pattern || rs_glob_match(l->pattern, name);
+}
 
 static int
 collect(void *p, const char *name, unsigned char d_type)
 {
 	struct names *l = p;
 
-	if (l->pattern && !rs_glob_match(l->pattern, name))
+	if (!wanted(l, name))
 		return 0;
-	if (l->n == NAMES_MAX || strlen(name) >= sizeof l->name[0])
+	if (l->n == NAMES_MAX || strlen(name) >= sizeof l->name[0]) {
+		if (!l->over++)
+			snprintf(l->first_over, sizeof l->first_over, "%s", name);
 		return 0;
+	}
 	l->type[l->n] = d_type;
 	strcpy(l->name[l->n++], name);
+	return 0;
+}
+
+/* List dir's wanted entries into l.  -EOVERFLOW, after saying which
+ * entries are left as they are, when some could not be listed; the listed
+ * ones are still handled by the caller. */
+static int
+list_want(rs_ctx *ctx, const char *dir, enum names_want want, const char *pattern,
+    struct names *l)
+{
+	int r;
+
+	memset(l, 0, sizeof *l);
+	l->want = want;
+	l->pattern = pattern;
+	l->refs = &ctx->refs;
+	r = rs_root_list(&ctx->root, dir, collect, l);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	if (r < 0)
+		return r;
+	if (l->over) {
+		rs_err("%s: %d entr%s not handled, the first '%s': more than NAMES_MAX (%d) "
+		    "entries to handle, or a name of 256 bytes or more; %s left unchanged",
+		    dir, l->over, l->over == 1 ? "y" : "ies", l->first_over, NAMES_MAX,
+		    l->over == 1 ? "it is" : "they are");
+		return -EOVERFLOW;
+	}
 	return 0;
 }
 
 static int
 list(rs_ctx *ctx, const char *dir, const char *pattern, struct names *l)
 {
-	int r;
-
-	memset(l, 0, sizeof *l);
-	l->pattern = pattern;
-	r = rs_root_list(&ctx->root, dir, collect, l);
-	return r == -ENOENT || r == -ENOTDIR ? 0 : r;
+	return list_want(ctx, dir, WANT_PATTERN, pattern, l);
 }
 
 /* A unit named after a device ("dev-disk-by\x2duuid-<uuid>.swap"), or a
@@ -194,9 +255,9 @@ rename_in(rs_ctx *ctx, const char *dir)
 	size_t nlen;
 	int i, r, err = 0;
 
-	r = list(ctx, dir, NULL, &l);
-	if (r < 0)
-		return r;
+	err = list_want(ctx, dir, WANT_REFS, NULL, &l);
+	if (err < 0 && err != -EOVERFLOW)
+		return err;
 	for (i = 0; i < l.n; i++) {
 		if (rs_refs_rewrite(&ctx->refs, l.name[i], strlen(l.name[i]), newname,
 		        sizeof newname - 1, &nlen) <= 0)
@@ -239,14 +300,10 @@ rs_op_references_run(rs_ctx *ctx)
 	}
 	/* Unit names and the .wants/.requires links that point at them. */
 	KEEP(rename_in(ctx, "/etc/systemd/system"));
-	KEEP(list(ctx, "/etc/systemd/system", NULL, &sub));
+	KEEP(list_want(ctx, "/etc/systemd/system", WANT_DEPS, NULL, &sub));
 	for (j = 0; j < sub.n; j++) {
-		size_t n = strlen(sub.name[j]);
-		if ((n > 6 && !strcmp(sub.name[j] + n - 6, ".wants")) ||
-		    (n > 9 && !strcmp(sub.name[j] + n - 9, ".requires"))) {
-			snprintf(path, sizeof path, "/etc/systemd/system/%s", sub.name[j]);
-			KEEP(rename_in(ctx, path));
-		}
+		snprintf(path, sizeof path, "/etc/systemd/system/%s", sub.name[j]);
+		KEEP(rename_in(ctx, path));
 	}
 #undef KEEP
 	return err;
