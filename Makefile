@@ -102,7 +102,7 @@ TEST_LIBS    := $(BEARSSL)/libbearssl.a -static
 TEST_DEPS    := $(BEARSSL)/libbearssl.a $(BUILD)/uapi/linux
 endif
 
-.PHONY: all deps check check-powercut unit fuzz fuzz-build bench clean demo initramfs man install \
+.PHONY: all deps check check-powercut check-crash unit fuzz fuzz-build bench clean demo initramfs man install \
 	cross cross-deps cross-test check-cross
 all: $(BUILD)/reseal
 
@@ -186,7 +186,13 @@ FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_FLAGS   := $(WARN) $(INC) -Itests/fuzz -O1 -g -fno-sanitize-recover=all -DRESEAL_VERSION='"fuzz"'
 FUZZ_OBJ     := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
-FUZZ_SECONDS ?= 300
+# `make fuzz`: FUZZ_RUNS executions of each harness (libFuzzer -runs).
+# Inputs longer than a parser reads only slow the search down: the text
+# parsers get inputs of at most FUZZ_MAX_LEN's bytes (the others 1 MiB).
+# FUZZ_ONLY="journal conf" runs those harnesses only.
+FUZZ_RUNS    ?= 10000000
+FUZZ_ONLY    ?=
+FUZZ_MAX_LEN := fuzz_journal=4096 fuzz_cmdline=2048 fuzz_conf=4096 fuzz_fstab=512
 
 $(BUILD)/fuzz/obj/%.o: %.c $(HDR)
 	@mkdir -p $(dir $@)
@@ -202,13 +208,20 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
 
 fuzz-build: $(FUZZ_BIN)
 
-# Longer runs: `make fuzz FUZZ_SECONDS=3600`.  make check runs each briefly.
-fuzz: deps $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do \
-		mkdir -p $(BUILD)/corpus/$${f##*/}; \
-		echo "== $$f ($(FUZZ_SECONDS) s)"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=1048576 $(BUILD)/corpus/$${f##*/} \
-			tests/fuzz/seeds/$${f##*/fuzz_} || exit 1; \
+# Each harness for FUZZ_RUNS executions from its seeds and the corpus kept
+# in $(BUILD)/corpus/; prints the count and time of each, stops at the first
+# crash (its log: $(BUILD)/fuzz/<harness>.log).  make check runs each
+# briefly (tests/t-fuzz.sh).
+FUZZ_SEL = $(if $(FUZZ_ONLY),$(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_ONLY)),$(FUZZ_BIN))
+fuzz: deps $(FUZZ_SEL)
+	@for f in $(FUZZ_SEL); do \
+		n=$${f##*/}; mkdir -p $(BUILD)/corpus/$$n; \
+		ml=1048576; for kv in $(FUZZ_MAX_LEN); do [ $${kv%=*} != $$n ] || ml=$${kv#*=}; done; \
+		echo "== $$n: $(FUZZ_RUNS) runs, inputs up to $$ml bytes"; \
+		$$f -runs=$(FUZZ_RUNS) -max_len=$$ml -rss_limit_mb=2048 -print_final_stats=1 \
+			$(BUILD)/corpus/$$n tests/fuzz/seeds/$${n#fuzz_} >$(BUILD)/fuzz/$$n.log 2>&1 || \
+			{ tail -n 40 $(BUILD)/fuzz/$$n.log; echo "FAIL $$n: crashed (log: $(BUILD)/fuzz/$$n.log)"; exit 1; }; \
+		grep '^Done [0-9]* runs' $(BUILD)/fuzz/$$n.log | sed "s/^/$$n: /"; \
 	done
 
 check: deps cross-test $(BUILD)/reseal $(BUILD)/reseal-test $(BUILD)/reseal-test-no128 $(BUILD)/reseal-asan $(BUILD)/reseal-fault $(FUZZ_BIN) $(MAN)
@@ -217,6 +230,13 @@ check: deps cross-test $(BUILD)/reseal $(BUILD)/reseal-test $(BUILD)/reseal-test
 # Every N of the power-cut test (make check runs a stride of them).
 check-powercut: deps $(BUILD)/reseal $(BUILD)/reseal-fault
 	POWERCUT_STRIDE=1 bash tests/qemu/t-powercut.sh
+
+# Every crash state of a recorded boot (make check boots a sample of them):
+# docs/crash.md.  CRASH_MAX=N boots N of them, CRASH_SEED=S reseeds; a disk
+# that writes 512-byte sectors whole (CRASH_ATOMIC=4096: 4 KiB, as make check).
+check-crash: deps $(BUILD)/reseal
+	RESEAL=$(abspath $(BUILD))/reseal CRASH_MAX=$${CRASH_MAX:-0} CRASH_ATOMIC=$${CRASH_ATOMIC:-512} \
+		bash tests/qemu/t-crashstates.sh
 
 # reseal's own initramfs: /init = build/reseal, plus MODULES for KVER with
 # their dependencies (initramfs/README.md).  Defaults: the newest installed kernel,

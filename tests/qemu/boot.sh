@@ -5,7 +5,7 @@
 #   tests/qemu/boot.sh IMG INITRD LOG [--append "extra args"] [--root SPEC]
 #       [--ssh-port N] [--timeout S] [--kernel VMLINUZ] [--virtio-rng]
 #       [--snapshot] [--disk IMG2]... [--qemu "more qemu args"]
-#       [--arch x86_64|aarch64|armhf]
+#       [--arch x86_64|aarch64|armhf] [--log-writes WLOG]
 #
 # Kernel command line: console=ttyS0 panic=-1 root=SPEC (default /dev/vda2)
 # plus --append.  --arch (default $RESEAL_QEMU_ARCH, else x86_64) picks the
@@ -21,6 +21,10 @@
 # which has no RDRAND, the kernel gathers entropy itself: docs/boot.md).
 # --disk adds more virtio disks (vdb, ...).  The kernel defaults to the
 # newest /boot/vmlinuz-*-cloud-amd64 ($RESEAL_QEMU_KERNEL overrides).
+# --log-writes WLOG puts IMG behind QEMU's blklogwrites driver: every write
+# and every flush the guest issues to it is appended to WLOG (dm-log-writes
+# format, docs/crash.md), and the disk runs in writeback mode with flushes
+# passed through (not cache=unsafe), so the guest's flushes are recorded.
 #
 # Exit status: QEMU's (0 after a guest poweroff or reboot), 124 when
 # --timeout S (default 120) ran out and QEMU was killed, 100 usage, 111
@@ -28,7 +32,7 @@
 set -u
 usage() { sed -n '5,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 100; }
 
-args=() APPEND='' ROOT=/dev/vda2 PORT='' TIMEOUT=120 KERNEL=${RESEAL_QEMU_KERNEL:-} RNG=0 SNAP='' EXTRA='' DISKS=()
+args=() APPEND='' ROOT=/dev/vda2 PORT='' TIMEOUT=120 KERNEL=${RESEAL_QEMU_KERNEL:-} RNG=0 SNAP='' EXTRA='' DISKS=() WLOG=''
 ARCH=${RESEAL_QEMU_ARCH:-x86_64}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -42,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--disk) DISKS+=("$2"); shift 2 ;;
 	--qemu) EXTRA=${2?}; shift 2 ;;
 	--arch) ARCH=${2?}; shift 2 ;;
+	--log-writes) WLOG=${2?}; shift 2 ;;
 	-h|--help) usage ;;
 	-*) echo "boot.sh: unknown option $1" >&2; usage ;;
 	*) args+=("$1"); shift ;;
@@ -72,8 +77,16 @@ command -v "${QEMU[0]}" >/dev/null ||
 q=("${QEMU[@]}" -accel tcg -m 512 -smp 1 -nodefaults -display none -no-reboot
 	-serial "file:$LOG" -monitor none
 	-kernel "$KERNEL" -initrd "$INITRD"
-	-append "console=$CONSOLE panic=-1 root=$ROOT${APPEND:+ $APPEND}"
-	-drive "file=$IMG,if=virtio,format=raw,cache=unsafe")
+	-append "console=$CONSOLE panic=-1 root=$ROOT${APPEND:+ $APPEND}")
+if [ -n "$WLOG" ]; then
+	: >"$WLOG" || exit 111
+	q+=(-blockdev "driver=file,filename=$IMG,node-name=wd0,cache.direct=off,cache.no-flush=off"
+		-blockdev "driver=file,filename=$WLOG,node-name=wl0"
+		-blockdev "driver=blklogwrites,file=wd0,log=wl0,log-sector-size=512,node-name=wlw"
+		-device "virtio-blk-pci,drive=wlw,write-cache=on")
+else
+	q+=(-drive "file=$IMG,if=virtio,format=raw,cache=unsafe")
+fi
 for d in "${DISKS[@]}"; do q+=(-drive "file=$d,if=virtio,format=raw,cache=unsafe"); done
 if [ -n "$PORT" ]; then
 	q+=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:22" -device "virtio-net-pci,netdev=n0,romfile=")

@@ -1,5 +1,5 @@
 # tests/qemu/clone-lib.sh: helpers shared by the clone boot tests and the
-# demo (t-boot.sh, t-powercut.sh, t-arm-boot.sh, t-debian.sh, demo.sh).  Source after tests/qemu/lib.sh.
+# demo (t-boot.sh, t-powercut.sh, t-crashstates.sh, t-arm-boot.sh, t-debian.sh, demo.sh).  Source after tests/qemu/lib.sh.
 #
 #   part_geom IMG N          "OFFSET SIZE" in bytes of GPT partition N
 #   with_root IMG CMD...     run CMD with IMG's root (partition 2) at $T/mnt
@@ -9,6 +9,9 @@
 #                            "crashed", FAT's dirty bit alone is accepted (see fsck_fat)
 #   ids LOG                  the identifiers a booted guest printed, sorted,
 #                            one "NAME VALUE" per line
+#   consistent LOG           the guest's files name exactly what is on its
+#                            disk, with a new identity (needs the golden's
+#                            .env sourced: MACHINE_ID, ROOT_UUID); writes LOG.ids
 #   template_ids ENV         the same for a golden image's .env file
 
 part_geom() {
@@ -42,7 +45,10 @@ root_from_grub() {
 $(part_geom "$1" 2)
 EOF2
 	dev=$(losetup -f --show -r --offset "$off" --sizelimit "$size" "$1") || return 1
-	spec=$(debugfs -R 'cat /boot/grub/grub.cfg' "$dev" 2>/dev/null |
+	# -c: without the allocation bitmaps, as GRUB reads; after a crash in
+	# the middle of a checkpoint their checksums may not match yet, and
+	# debugfs would refuse to open the filesystem at all (docs/crash.md)
+	spec=$(debugfs -c -R 'cat /boot/grub/grub.cfg' "$dev" 2>/dev/null |
 		grep -o 'root=[^ ]*' | head -n 1 | cut -d= -f2-)
 	losetup -d "$dev"
 	[ -n "$spec" ] && echo "$spec"
@@ -68,11 +74,20 @@ fsck_fat() {
 
 fsck_all() {
 	local img=$1 n rc=0
-	sgdisk -v "$img" | grep -q 'No problems found' || { echo "sgdisk -v: problems"; rc=1; }
+	# sgdisk -v also says "No problems found" after silently loading the
+	# backup of a torn primary copy: its ERROR/Caution lines tell.
+	sgdisk -v "$img" >"$T/sgdisk.out" 2>&1
+	grep -q 'No problems found' "$T/sgdisk.out" && ! grep -qE 'ERROR|Caution|Warning|CRC' "$T/sgdisk.out" ||
+		{ echo "sgdisk -v: problems"; grep -E 'ERROR|Caution|Warning|CRC|problem' "$T/sgdisk.out" | head -n 5; rc=1; }
+	rm -f "$T/sgdisk.out"
 	for n in 1 2 3; do part_extract "$img" $n "$T/p$n" || return 1; done
 	fsck_fat "$T/p1" "${2:-}" || { echo "fsck.fat: not clean"; rc=1; }
-	e2fsck -fn "$T/p2" >/dev/null 2>&1 || { echo "e2fsck: rc=$?"; rc=1; }
-	xfs_repair -n "$T/p3" >/dev/null 2>&1 || { echo "xfs_repair -n: rc=$?"; rc=1; }
+	# on a finding, its first lines (the progress lines left out)
+	e2fsck -fn "$T/p2" >"$T/fsck.out" 2>&1 ||
+		{ echo "e2fsck: rc=$?"; grep -v '^Pass \|^e2fsck [0-9]' "$T/fsck.out" | head -n 5; rc=1; }
+	xfs_repair -n "$T/p3" >"$T/fsck.out" 2>&1 ||
+		{ echo "xfs_repair -n: rc=$?"; grep -v '^Phase \|^ *- \|host filesystem\|^Repair may fail\|^the image and' "$T/fsck.out" | head -n 5; rc=1; }
+	rm -f "$T/fsck.out"
 	rm -f "$T/p1" "$T/p2" "$T/p3"
 	return $rc
 }
@@ -84,6 +99,24 @@ ids() {
 		identity_section "$1" blkid | tr ' ' '\n' | sed -n \
 			's/^\(PTUUID\|UUID\|PARTUUID\)="\(.*\)"$/\1 \2/p'
 	} | sort
+}
+
+# consistent LOG: the booted system's files name exactly what is on its disk,
+# with an identity other than the template's (t-powercut.sh, t-crashstates.sh)
+consistent() {
+	local log=$1 u root
+	ids "$log" >"$log.ids"
+	grep -qE '^machine-id [0-9a-f]{32}$' "$log.ids" || { echo "no machine-id"; return 1; }
+	grep -q "^machine-id $MACHINE_ID\$" "$log.ids" && { echo "template machine-id"; return 1; }
+	[ "$(grep -c '^hostkey-' "$log.ids")" -ge 1 ] || { echo "no host key"; return 1; }
+	for u in $(identity_section "$log" fstab | grep -v '^#' | grep -oE '(PART)?UUID=[^ ]*' | cut -d= -f2); do
+		grep -q " $u\$" "$log.ids" || { echo "fstab names $u, not on the disk"; return 1; }
+	done
+	root=$(identity_section "$log" blkid | sed -n 's|^/dev/vda2: .* UUID="\([^"]*\)".*|\1|p')
+	identity_section "$log" kernel-cmdline | grep -q "root=UUID=$root" || { echo "cmdline file"; return 1; }
+	identity_section "$log" reseal-dir | grep -qxE 'template|journal' && { echo "marker or journal left"; return 1; }
+	grep -q "$ROOT_UUID" "$log.ids" && { echo "template root UUID still there"; return 1; }
+	return 0
 }
 
 template_ids() {

@@ -25,23 +25,6 @@ if ! qemu_ready || [ ! -x "$FAULT" ]; then
 	exit 1
 fi
 
-# consistent LOG: the booted system's files name exactly what is on its disk
-consistent() {
-	local log=$1 u root
-	ids "$log" >"$log.ids"
-	grep -qE '^machine-id [0-9a-f]{32}$' "$log.ids" || { echo "no machine-id"; return 1; }
-	grep -q "^machine-id $MACHINE_ID\$" "$log.ids" && { echo "template machine-id"; return 1; }
-	[ "$(grep -c '^hostkey-' "$log.ids")" -ge 1 ] || { echo "no host key"; return 1; }
-	for u in $(identity_section "$log" fstab | grep -v '^#' | grep -oE '(PART)?UUID=[^ ]*' | cut -d= -f2); do
-		grep -q " $u\$" "$log.ids" || { echo "fstab names $u, not on the disk"; return 1; }
-	done
-	root=$(identity_section "$log" blkid | sed -n 's|^/dev/vda2: .* UUID="\([^"]*\)".*|\1|p')
-	identity_section "$log" kernel-cmdline | grep -q "root=UUID=$root" || { echo "cmdline file"; return 1; }
-	identity_section "$log" reseal-dir | grep -qxE 'template|journal' && { echo "marker or journal left"; return 1; }
-	grep -q "$ROOT_UUID" "$log.ids" && { echo "template root UUID still there"; return 1; }
-	return 0
-}
-
 INITRD_F=$T/initrd-fault.gz
 INITRD=$T/initrd.gz
 build_initramfs "$INITRD_F" "$FAULT" >/dev/null 2>&1
