@@ -13,6 +13,9 @@
 #                            disk, with a new identity (needs the golden's
 #                            .env sourced: MACHINE_ID, ROOT_UUID); writes LOG.ids
 #   template_ids ENV         the same for a golden image's .env file
+#   fault_golden NAME        power-cut tests: fault and product initramfs, a
+#                            sealed golden image (FAIL + return 1 without them)
+#   count_boot LOG           a copy of it boots counting reseal's writes
 
 part_geom() {
 	sgdisk -i "$2" "$1" | awk '/^First sector:/ { f = $3 } /^Last sector:/ { l = $3 }
@@ -129,4 +132,31 @@ template_ids() {
 		for v in "$ESP_UUID" "$ROOT_UUID" "$SRV_UUID" "$SWAP_UUID"; do echo "UUID $v"; done
 		for v in "$ESP_PARTUUID" "$ROOT_PARTUUID" "$SRV_PARTUUID" "$SWAP_PARTUUID"; do echo "PARTUUID $v"; done
 	) | sort
+}
+
+# fault_golden NAME: the start of the power-cut tests: the fault build
+# ($RESEAL_FAULT_BIN, else build/reseal-fault) in $INITRD_F, the product in
+# $INITRD, the golden image $T/golden.img sealed and its .env sourced.
+# Without QEMU or the fault build: a FAIL line naming NAME, return 1.
+fault_golden() {
+	FAULT=${RESEAL_FAULT_BIN:-$TOP/build/reseal-fault}
+	if ! qemu_ready || [ ! -x "$FAULT" ]; then
+		fail "$1 environment" "needs QEMU (toolchain/qemu-deps.sh) and build/reseal-fault"
+		return 1
+	fi
+	INITRD_F=$T/initrd-fault.gz
+	INITRD=$T/initrd.gz
+	build_initramfs "$INITRD_F" "$FAULT" >/dev/null 2>&1
+	build_initramfs "$INITRD" "$RESEAL" >/dev/null 2>&1
+	"$QEMU_DIR/mkgolden.sh" "$T/golden.img" >/dev/null 2>&1
+	. "$T/golden.img.env"
+	check "sealed golden image" with_root "$T/golden.img" "$RESEAL" seal --root "$T/mnt"
+}
+
+# count_boot LOG: a copy of the sealed golden image ($T/count.img) boots the
+# fault build with reseal.fault=count and the debug log naming every write.
+count_boot() {
+	cp --sparse=always "$T/golden.img" "$T/count.img"
+	"$QEMU_DIR/boot.sh" "$T/count.img" "$INITRD_F" "$1" --root "UUID=$ROOT_UUID" --timeout 180 \
+		--append "reseal.fault=count reseal.debug loglevel=8" >/dev/null 2>&1
 }

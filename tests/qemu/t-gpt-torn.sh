@@ -18,24 +18,10 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/qemu/lib.sh"
 . "$TOP/tests/qemu/clone-lib.sh"
 
-FAULT=${RESEAL_FAULT_BIN:-$TOP/build/reseal-fault}
-if ! qemu_ready || [ ! -x "$FAULT" ]; then
-	fail "gpt-torn environment" "needs QEMU (toolchain/qemu-deps.sh) and build/reseal-fault"
-	exit 1
-fi
-
-INITRD_F=$T/initrd-fault.gz
-INITRD=$T/initrd.gz
-build_initramfs "$INITRD_F" "$FAULT" >/dev/null 2>&1
-build_initramfs "$INITRD" "$RESEAL" >/dev/null 2>&1
-"$QEMU_DIR/mkgolden.sh" "$T/golden.img" >/dev/null 2>&1
-. "$T/golden.img.env"
-check "sealed golden image" with_root "$T/golden.img" "$RESEAL" seal --root "$T/mnt"
+fault_golden gpt-torn || exit 1
 
 # 1. Count, with the debug log naming every write.
-cp --sparse=always "$T/golden.img" "$T/count.img"
-"$QEMU_DIR/boot.sh" "$T/count.img" "$INITRD_F" "$T/count.log" --root "UUID=$ROOT_UUID" --timeout 180 \
-	--append "reseal.fault=count reseal.debug loglevel=8" >/dev/null 2>&1
+count_boot "$T/count.log"
 # the GPT's writes: after the last "TYPE on DEV: UUID a -> b", before "partition table on"
 tr -d '\r' <"$T/count.log" | awk '
 	/reseal: info: [a-z0-9]+ on \/dev\/[a-z0-9]+: UUID / { first = 0; n = 0 }

@@ -19,24 +19,10 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/qemu/clone-lib.sh"
 
 STRIDE=${POWERCUT_STRIDE:-2}
-FAULT=${RESEAL_FAULT_BIN:-$TOP/build/reseal-fault}
-if ! qemu_ready || [ ! -x "$FAULT" ]; then
-	fail "powercut environment" "needs QEMU (toolchain/qemu-deps.sh) and build/reseal-fault"
-	exit 1
-fi
-
-INITRD_F=$T/initrd-fault.gz
-INITRD=$T/initrd.gz
-build_initramfs "$INITRD_F" "$FAULT" >/dev/null 2>&1
-build_initramfs "$INITRD" "$RESEAL" >/dev/null 2>&1
-"$QEMU_DIR/mkgolden.sh" "$T/golden.img" >/dev/null 2>&1
-. "$T/golden.img.env"
-check "sealed golden image" with_root "$T/golden.img" "$RESEAL" seal --root "$T/mnt"
+fault_golden powercut || exit 1
 
 # How many writes does a full reseal make?
-cp --sparse=always "$T/golden.img" "$T/count.img"
-"$QEMU_DIR/boot.sh" "$T/count.img" "$INITRD_F" "$T/count.log" --root "UUID=$ROOT_UUID" --timeout 180 \
-	--append "reseal.fault=count reseal.debug loglevel=8" >/dev/null 2>&1
+count_boot "$T/count.log"
 TOTAL=$(tr -d '\r' <"$T/count.log" | sed -n 's/.*reseal: info: fault injection: this reseal made \([0-9]*\) writes.*/\1/p')
 check "a full reseal counts its writes (${TOTAL:-?})" sh -c "[ '${TOTAL:-0}' -gt 10 ]"
 check "the counting boot itself converged" consistent "$T/count.log"
