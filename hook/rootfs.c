@@ -103,7 +103,9 @@ mount_id(int dirfd, const char *name, uint64_t *id)
 	if (syscall(SYS_statx, dirfd, name, AT_SYMLINK_NOFOLLOW | RS_AT_NO_AUTOMOUNT |
 	    (*name ? 0 : RS_AT_EMPTY_PATH), RS_STATX_MNT_ID, sx) == 0) {
 		memcpy(&mask, sx, sizeof mask);
-		if (mask & RS_STATX_MNT_ID) {
+		/* 0 with the bit set: an emulator (qemu-user 7.2) that passes
+		 * the mask on but not the field; fdinfo still tells. */
+		if ((mask & RS_STATX_MNT_ID) && sx[18]) {
 			*id = sx[18];	/* stx_mnt_id, byte 144 */
 			return 0;
 		}

@@ -73,11 +73,13 @@ materialise() {  # KIND(seed|image) FMT SRC OUT
 	esac
 }
 
-# Every source: "KIND FMT NAME PATH".  The xfs layout* seeds are one control
-# byte for fuzz_xfs.c's synthetic template, not images.
+# Every source: "KIND FMT NAME PATH".  Only the on-disk formats' seeds are
+# images: the text parsers' (journal, conf, cmdline, fstab) are not, and the
+# xfs layout* seeds are one control byte for fuzz_xfs.c's synthetic template.
 sources() {
 	for f in "$SEEDS"/*/*; do
 		fmt=${f%/*}; fmt=${fmt##*/}; name=${f##*/}
+		case $fmt in btrfs|ext4|gpt|mbr|swap|vfat|xfs) ;; *) continue ;; esac
 		case $fmt/$name in xfs/layout*) continue ;; esac
 		echo "seed $fmt $name $f"
 	done
