@@ -134,6 +134,8 @@ typedef struct {
 /* Journal text (docs/boot.md §11.2): "reseal-journal 2", "attempt N",
  * "machine-id HEX", "disk MAJ:MIN SIZE SERIAL", then the items "fs TYPE
  * OLD NEW", "pt TYPE OLD NEW", "part DISKOLD N OLD NEW", then "end". */
+/* The filesystem types a plan may hold (and the block stage can change). */
+int rs_plan_fs_supported(const char *type);
 int rs_plan_format(const rs_plan *p, char *buf, size_t cap);   /* length or -ENOSPC */
 /* Every value is checked against its exact form; a missing or repeated
  * header line, a missing "end" (a truncated file) or anything after it is

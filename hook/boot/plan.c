@@ -73,8 +73,9 @@ id_ok(const char *type, const char *s)
 	return is_uuid(s);
 }
 
-static int
-fs_type_ok(const char *t)
+/* see boot.h */
+int
+rs_plan_fs_supported(const char *t)
 {
 	static const char *const types[] = { "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "swap" };
 	size_t i;
@@ -133,7 +134,7 @@ item_line(rs_plan *p, char w[][72], int nw)
 	if (p->n >= RS_PLAN_MAX)
 		return 0;
 	memset(it, 0, sizeof *it);
-	if (nw == 4 && !strcmp(w[0], "fs") && fs_type_ok(w[1]) && id_ok(w[1], w[2]) &&
+	if (nw == 4 && !strcmp(w[0], "fs") && rs_plan_fs_supported(w[1]) && id_ok(w[1], w[2]) &&
 	    id_ok(w[1], w[3])) {
 		it->kind = 'f';
 	} else if (nw == 4 && !strcmp(w[0], "pt") && (!strcmp(w[1], "gpt") || !strcmp(w[1], "dos")) &&

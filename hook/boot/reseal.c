@@ -30,18 +30,6 @@ static const unsigned char esp_type[16] = {   /* C12A7328-F81F-11D2-BA4B-00A0C93
 	0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b
 };
 
-static int
-supported_fs(const char *type)
-{
-	static const char *const t[] = { "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "swap" };
-	size_t i;
-
-	for (i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (!strcmp(t[i], type))
-			return 1;
-	return 0;
-}
-
 /* A new identifier in the text form of old's kind. */
 static void
 new_id(rs_rng *rng, const char *type, int vfat_or_mbr, char *out)
@@ -94,7 +82,7 @@ add_fs(rs_plan *p, const rs_bdevs *l, const rs_bdev *b, rs_rng *rng)
 	char spec[64];
 	rs_plan_item *it;
 
-	if (!b || !b->fs_ok || !b->fs.uuid_str[0] || !supported_fs(b->fs.type) ||
+	if (!b || !b->fs_ok || !b->fs.uuid_str[0] || !rs_plan_fs_supported(b->fs.type) ||
 	    plan_has(p, b->fs.uuid_str) || p->n >= RS_PLAN_MAX)
 		return;
 	if (count_fs(l, b->fs.uuid_str, NULL) > 1) {
