@@ -156,6 +156,24 @@ struct rs_fs_format {
 };
 int rs_ext4_probe(rs_blkdev *d, rs_fsinfo *fi);
 int rs_ext4_set_uuid(rs_blkdev *d, const unsigned char *uuid);
+/* ext4.c: a torn primary superblock (docs/formats.md §1.9).  On a disk
+ * that writes 512-byte sectors whole, a power cut during the 1 KiB write of
+ * the primary superblock may keep one sector of the old and one of the new
+ * superblock; with metadata_csum its checksum then fails and the kernel
+ * refuses the filesystem.  rs_ext4_backup_sb: when d's primary superblock
+ * fails its checksum and group 1's backup is intact with the same geometry,
+ * *kib gets its location in the 1 KiB units of the ext4 mount option sb=
+ * (so a read-only mount can read the reseal journal); -ENOENT otherwise. */
+int rs_ext4_backup_sb(rs_blkdev *d, uint64_t *kib);
+/* rs_ext4_mend_torn: is d's primary superblock, which fails its checksum,
+ * a sector-wise mix of the superblock a change old -> uuid read and the one
+ * it wrote?  Proven by the stored checksum, which must be that of the
+ * superblock read or the one written as rebuilt from the mix.  Then
+ * (unless dry) the superblock written is written again, flushed and read
+ * back.  Returns 1 (such a mix: mended, or would be), 0 (the checksum
+ * holds: nothing to do), -ECANCELED (not such a mix: nothing written, not
+ * logged) or -errno. */
+int rs_ext4_mend_torn(rs_blkdev *d, const unsigned char *old, const unsigned char *uuid, int dry);
 int rs_xfs_probe(rs_blkdev *d, rs_fsinfo *fi);
 int rs_xfs_set_uuid(rs_blkdev *d, const unsigned char *uuid);
 int rs_btrfs_probe(rs_blkdev *d, rs_fsinfo *fi);

@@ -28,6 +28,7 @@
 #define O_IPG           0x28
 #define O_MAGIC         0x38
 #define O_STATE         0x3A
+#define O_BG_NR         0x5A
 #define O_MINOR_REV     0x3E
 #define O_REV           0x4C
 #define O_COMPAT        0x5C
@@ -630,6 +631,97 @@ plan_change(rs_blkdev *d, const unsigned char *uuid, rs_blk_plan *p)
 	patch_sb(&fs, b);
 	rs_blk_plan_add(p, SB_OFF, b, SB_LEN);
 	return 0;
+}
+
+/* --- a torn primary superblock (formats.md §1.9) --- */
+
+/* Byte offset of group 1's backup superblock from the geometry fields of
+ * the primary's first 512 bytes (every write of the primary carries the
+ * same geometry, so a torn one still tells it); 0 if it makes no sense. */
+static uint64_t
+backup1_byte(const unsigned char *sb)
+{
+	uint32_t lbs = rs_le32(sb + O_LOG_BS), first = rs_le32(sb + O_FIRST_DATA);
+	uint32_t bpg = rs_le32(sb + O_BPG);
+
+	if (lbs > 6 || first > 1 || bpg < 8 || bpg % 8)
+		return 0;
+	return ((uint64_t)first + bpg) * (1024u << lbs);
+}
+
+/* see blk.h */
+int
+rs_ext4_backup_sb(rs_blkdev *d, uint64_t *kib)
+{
+	unsigned char p[SB_LEN], b[SB_LEN];
+	uint64_t off;
+	int r;
+
+	if ((r = read_primary(d, p)) < 0)
+		return r;
+	if (!(rs_le32(p + O_RO_COMPAT) & RO_METADATA_CSUM) || sb_csum_ok(p))
+		return -ENOENT;
+	off = backup1_byte(p);
+	if (!off || off > d->size || d->size - off < SB_LEN)
+		return -ENOENT;
+	if ((r = rs_blk_read(d, b, SB_LEN, off)) < 0)
+		return r;
+	if (rs_le16(b + O_MAGIC) != EXT_MAGIC || rs_le16(b + O_BG_NR) != 1 ||
+	    !(rs_le32(b + O_RO_COMPAT) & RO_METADATA_CSUM) || !sb_csum_ok(b) ||
+	    memcmp(b + O_LOG_BS, p + O_LOG_BS, 4) || memcmp(b + O_FIRST_DATA, p + O_FIRST_DATA, 4) ||
+	    memcmp(b + O_BPG, p + O_BPG, 4))
+		return -ENOENT;
+	*kib = off / 1024;
+	return 0;
+}
+
+/* see blk.h */
+int
+rs_ext4_mend_torn(rs_blkdev *d, const unsigned char *old, const unsigned char *uuid, int dry)
+{
+	unsigned char p[SB_LEN], c[SB_LEN];
+	rs_blk_plan plan = { 0 };
+	uint32_t inc, want;
+	int r, k, found = 0;
+
+	if ((r = read_primary(d, p)) < 0)
+		return r == -ENOENT ? -ECANCELED : r;
+	if (!(rs_le32(p + O_RO_COMPAT) & RO_METADATA_CSUM) || sb_csum_ok(p))
+		return 0;
+	if (!memcmp(old, uuid, 16) || (memcmp(p + O_UUID, old, 16) && memcmp(p + O_UUID, uuid, 16)))
+		return -ECANCELED;
+	inc = rs_le32(p + O_INCOMPAT);
+	want = rs_le32(p + O_CSUM);
+	/* Second sector from the superblock written: that one is the first
+	 * sector with the new UUID and the seed flag, and its checksum is the
+	 * one stored. */
+	memcpy(c, p, SB_LEN);
+	memcpy(c + O_UUID, uuid, 16);
+	rs_put_le32(c + O_INCOMPAT, inc | INC_CSUM_SEED);
+	found = rs_crc32c_raw(~0u, c, O_CSUM) == want;
+	/* Second sector from the superblock read: the old UUID, with the seed
+	 * flag (pinned before) or without it (pinned by this change). */
+	for (k = 0; !found && k < 2; k++) {
+		memcpy(c, p, SB_LEN);
+		memcpy(c + O_UUID, old, 16);
+		rs_put_le32(c + O_INCOMPAT, k ? inc & ~(uint32_t)INC_CSUM_SEED : inc | INC_CSUM_SEED);
+		if (rs_crc32c_raw(~0u, c, O_CSUM) != want)
+			continue;
+		found = 1;
+		if (k) {
+			rs_put_le32(c + O_INCOMPAT, inc | INC_CSUM_SEED);
+			rs_put_le32(c + O_CSUM_SEED, rs_crc32c_raw(~0u, old, 16));
+		}
+		memcpy(c + O_UUID, uuid, 16);
+	}
+	if (!found)
+		return -ECANCELED;
+	if (dry)
+		return 1;
+	rs_put_le32(c + O_CSUM, rs_crc32c_raw(~0u, c, O_CSUM));
+	rs_blk_plan_add(&plan, SB_OFF, c, SB_LEN);
+	r = rs_blk_apply(d, &plan, 0, "ext");
+	return r < 0 ? r : 1;
 }
 
 /* see blk.h */

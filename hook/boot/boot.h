@@ -174,6 +174,14 @@ void rs_plan_refs(const rs_plan *p, rs_refs *refs);
  * Returns how many there are. */
 int rs_journals_naming(const rs_bdevs *devs, const char *spec, const rs_bdev *skip,
     const rs_bdev **out, int max);
+/* Filesystems of l whose ext primary superblock fails its checksum, each
+ * tried once per boot: when group 1's backup superblock is intact, the
+ * journal is read through it (a read-only mount with sb= and noload), and
+ * it belongs to the device's own disk, the primary is rebuilt if the
+ * stored checksum proves it a torn write of one of the journal's ext
+ * changes (rs_ext4_mend_torn, docs/formats.md §1.9); anything else is
+ * logged and left as it is.  Returns how many were rebuilt (rescan then). */
+int rs_mend_torn_ext(const rs_bdevs *l);
 /* Whole disks of l with neither partitions nor a readable table whose
  * primary GPT is torn and backup intact (docs/formats.md §6.6): the kernel
  * ignores the backup, so its partitions are added with BLKPG; nothing is

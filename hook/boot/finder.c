@@ -13,6 +13,7 @@
 #include "boot.h"
 #include "log.h"
 #include "ops.h"
+#include "uuid.h"
 
 #define PROBE_DIR "/run/reseal-probe"
 
@@ -31,6 +32,52 @@ probe_opts(const char *type)
 	return NULL;
 }
 
+/* Mount b read-only at PROBE_DIR as type with data opts, parse its
+ * journal into jp, unmount.  Returns 1 if a journal was read, 0 if b did
+ * not mount so or has no journal in its exact form. */
+static int
+read_journal(const rs_bdev *b, const char *type, const char *opts, rs_plan *jp)
+{
+	static char text[8192];
+	size_t len = 0;
+	rs_root r;
+	int ok = 0;
+
+	mkdir(PROBE_DIR, 0700);
+	if (mount(b->path, PROBE_DIR, type, MS_RDONLY | MS_SILENT | MS_NOSUID | MS_NODEV |
+	        MS_NOEXEC, opts) < 0) {
+		rs_debug("journal search: %s not mounted read-only with %s (%s): skipped", b->path, opts,
+		    strerror(errno));
+		return 0;
+	}
+	if (rs_root_open(&r, PROBE_DIR) == 0) {
+		ok = rs_root_read(&r, RS_JOURNAL_PATH, text, sizeof text, &len) == 0 &&
+		    rs_plan_parse(jp, text, len) == 0;
+		rs_root_close(&r);
+	}
+	umount(PROBE_DIR);
+	return ok;
+}
+
+/* Was jp, read from b, written for b's own disk?  Says so (once per boot:
+ * the searches repeat) when it was not. */
+static int
+own_disk(const rs_bdev *b, const rs_plan *jp, const char *what)
+{
+	static int told_foreign;
+	char want[128], have[128];
+	rs_disk_id id;
+
+	if (rs_disk_id_read(b->disk, &id) == 0 && rs_disk_id_eq(&id, &jp->disk))
+		return 1;
+	rs_disk_id_fmt(&jp->disk, want, sizeof want);
+	rs_disk_id_fmt(&id, have, sizeof have);
+	if (!told_foreign++)
+		rs_err("the journal on %s %s but belongs to the disk %s, not to /dev/%s (%s): "
+		    "not adopted", b->path, what, want, b->disk, have);
+	return 0;
+}
+
 /* Is there a journal on the fs of b naming spec's value as an old one,
  * written for b's own disk?  That fs is the root whose identifiers an
  * interrupted boot changed before it could rewrite the references
@@ -39,44 +86,18 @@ probe_opts(const char *type)
 static int
 journal_names(const rs_bdev *b, const char *spec)
 {
-	static char text[8192];
 	static rs_plan jp;
-	static int told_foreign;
 	const char *v = strchr(spec, '='), *opts;
-	char want[128], have[128];
-	rs_disk_id id;
-	rs_root r;
-	size_t len = 0;
+	char what[300];
 	int hit = 0, i;
 
-	if (!v || !b->fs_ok || !(opts = probe_opts(b->fs.type)))
+	if (!v || !b->fs_ok || !(opts = probe_opts(b->fs.type)) || !read_journal(b, b->fs.type, opts, &jp))
 		return 0;
-	mkdir(PROBE_DIR, 0700);
-	if (mount(b->path, PROBE_DIR, b->fs.type, MS_RDONLY | MS_SILENT | MS_NOSUID | MS_NODEV |
-	        MS_NOEXEC, opts) < 0) {
-		rs_debug("journal search: %s not mounted read-only with %s (%s): skipped", b->path, opts,
-		    strerror(errno));
-		return 0;
-	}
-	if (rs_root_open(&r, PROBE_DIR) == 0) {
-		if (rs_root_read(&r, RS_JOURNAL_PATH, text, sizeof text, &len) == 0 &&
-		    rs_plan_parse(&jp, text, len) == 0)
-			for (i = 0; i < jp.n; i++)
-				if (!strcasecmp(jp.item[i].old, v + 1))
-					hit = 1;
-		rs_root_close(&r);
-	}
-	umount(PROBE_DIR);
-	if (hit && (rs_disk_id_read(b->disk, &id) < 0 || !rs_disk_id_eq(&id, &jp.disk))) {
-		rs_disk_id_fmt(&jp.disk, want, sizeof want);
-		rs_disk_id_fmt(&id, have, sizeof have);
-		/* The search repeats every second: say it once per boot. */
-		if (!told_foreign++)
-			rs_err("the journal on %s names %s but belongs to the disk %s, not to "
-			    "/dev/%s (%s): not adopted", b->path, spec, want, b->disk, have);
-		hit = 0;
-	}
-	return hit;
+	for (i = 0; i < jp.n; i++)
+		if (!strcasecmp(jp.item[i].old, v + 1))
+			hit = 1;
+	snprintf(what, sizeof what, "names %s", spec);
+	return hit && own_disk(b, &jp, what);
 }
 
 /* see boot.h */
@@ -116,4 +137,82 @@ rs_expose_backup_gpts(const rs_bdevs *l)
 		rs_blk_close(&d);
 	}
 	return added;
+}
+
+/* Has b an ext superblock that failed its checksum? */
+static int
+ext_torn(const rs_bdev *b)
+{
+	return !b->fs_ok && !strncmp(b->fs.type, "ext", 3) && strstr(b->fs.why, "checksum");
+}
+
+/* Mend b's torn primary superblock from the plan's ext items (the stored
+ * checksum proves which change tore it).  Returns 1 if mended. */
+static int
+mend_from_plan(const rs_bdev *b, const rs_plan *jp)
+{
+	unsigned char o[16], n[16];
+	rs_blkdev d;
+	int i, r;
+
+	for (i = 0; i < jp->n; i++) {
+		const rs_plan_item *it = &jp->item[i];
+		if (it->kind != 'f' || strncmp(it->type, "ext", 3) || rs_uuid_parse(o, it->old) < 0 ||
+		    rs_uuid_parse(n, it->new) < 0 || rs_blk_open(&d, b->path, 1) < 0)
+			continue;
+		r = rs_ext4_mend_torn(&d, o, n, 0);
+		rs_blk_close(&d);
+		if (r == 1) {
+			rs_info("%s on %s: its primary superblock was torn by a power cut during "
+			    "the change %s -> %s; rebuilt", it->type, b->path, it->old, it->new);
+			return 1;
+		}
+		if (r < 0 && r != -ECANCELED)
+			rs_err("%s on %s: rebuilding its torn primary superblock failed: %s", it->type,
+			    b->path, rs_strerr(r));
+	}
+	return 0;
+}
+
+/* see boot.h */
+int
+rs_mend_torn_ext(const rs_bdevs *l)
+{
+	static char tried[16][32];
+	static int ntried;
+	static rs_plan jp;
+	char opts[48];
+	uint64_t kib = 0;
+	rs_blkdev d;
+	int i, k, r, mended = 0;
+
+	for (i = 0; i < l->n; i++) {
+		const rs_bdev *b = &l->dev[i];
+		if (!ext_torn(b))
+			continue;
+		for (k = 0; k < ntried && strcmp(tried[k], b->name); k++)
+			;
+		if (k < ntried || ntried == (int)(sizeof tried / sizeof tried[0]))
+			continue;   /* once per device and boot */
+		snprintf(tried[ntried++], sizeof tried[0], "%s", b->name);
+		if (rs_blk_open(&d, b->path, 0) < 0)
+			continue;
+		r = rs_ext4_backup_sb(&d, &kib);
+		rs_blk_close(&d);
+		snprintf(opts, sizeof opts, "noload,sb=%llu", (unsigned long long)kib);
+		if (r < 0 || !read_journal(b, b->fs.type, opts, &jp)) {
+			rs_warn("%s on %s: %s, and no reseal journal can be read through its backup "
+			    "superblock: left as it is (e2fsck -b repairs it)", b->fs.type, b->path,
+			    b->fs.why);
+			continue;
+		}
+		if (!own_disk(b, &jp, "explains its torn superblock"))
+			continue;
+		if (mend_from_plan(b, &jp))
+			mended++;
+		else
+			rs_warn("%s on %s: %s, and no change in its journal explains it: left as it is "
+			    "(e2fsck -b repairs it)", b->fs.type, b->path, b->fs.why);
+	}
+	return mended;
 }

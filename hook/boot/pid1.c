@@ -205,12 +205,17 @@ wait_for_root(void)
 			    "nothing written)", b[0]->path);
 			rs_bdev_ambiguous(&devs, cmdline.root, what);
 		}
+		/* A root whose ext superblock a power cut tore in a reseal:
+		 * rebuilt, then found again (docs/boot.md §12). */
+		if (n == 1 && !b[0]->fs_ok && !root_twin && cmdline.reseal != RS_RESEAL_OFF &&
+		    rs_mend_torn_ext(&devs))
+			continue;
 		if (n)
 			return b[0];
 		/* The journal search mounts filesystems: once a second is plenty. */
 		if (cmdline.reseal != RS_RESEAL_OFF && tries++ % 20 == 0) {
-			if (rs_expose_backup_gpts(&devs))
-				continue;   /* rescan: the partitions are there now */
+			if (rs_expose_backup_gpts(&devs) || rs_mend_torn_ext(&devs))
+				continue;   /* rescan: the partitions or the superblock are there now */
 			n = rs_journals_naming(&devs, cmdline.root, NULL, b, 2);
 			if (n == 1) {
 				rs_info("root=%s is %s, renamed by an interrupted reseal",

@@ -18,6 +18,10 @@ states from it (docs/crash.md).  Python 3 standard library only.
       N states of PLAN (the output of plan), chosen with SEED round-robin
       over (region, kind) groups, so that every region and the torn writes
       are represented
+  logwrites.py sbtears WLOG IMG REGION
+      the two states per write that changes the UUID in the ext superblock
+      of REGION (p2-ext4, ...) in which only one of the superblock's two
+      512-byte sectors landed (lines as plan prints them)
   logwrites.py apply WLOG IMG RECIPE
       turn IMG (a copy of the pre-boot disk) into the crash state RECIPE;
       RECIPE "all": every write of the log (the disk the boot left)
@@ -403,6 +407,34 @@ def pick(planfile, n, seed):
         print(' '.join(s))
 
 
+def sbtears(wlog, img, region):
+    """The states where a write changing the UUID of the ext superblock of
+    REGION (a partition, named as plan names it) landed in one of the
+    superblock's two sectors only: what a 512-byte-sector disk may keep of
+    the change's last write (docs/crash.md)."""
+    eps = epochs(read_log(wlog))
+    regs = [r for r in gpt_regions(img) if r[2] == region]
+    if not regs:
+        die('%s: no region %s' % (img, region))
+    sb = regs[0][0] + 1024
+    disk = Disk(img)
+    ov, n = {}, 0
+    for e, ep in enumerate(eps):
+        for i, w in enumerate(ep):
+            lo = sb - w.offset
+            if 0 <= lo and lo + 1024 <= len(w.data) and lo % SECTOR == 0:
+                s0 = sb // SECTOR
+                before = ov.get(s0) or disk.sector(s0)
+                if w.data[lo + 0x68:lo + 0x78] != before[0x68:0x78]:
+                    every = set(range(len(w.data) // SECTOR))
+                    for k in (0, 1):
+                        keep = every - {lo // SECTOR + 1 - k}
+                        print('sb%d torn %d %s %s' % (n, e, region,
+                                                      recipe(e, list(range(i)), (i, keep))))
+                        n += 1
+            overlay_add(ov, w.offset, w.data)
+
+
 def apply(wlog, img, text):
     eps = epochs(read_log(wlog))
     if text == 'all':
@@ -449,6 +481,8 @@ def main(argv):
         plan(args[1], args[2], int(opts['--seed']), int(opts['--subsets']), unit)
     elif args[:1] == ['pick'] and len(args) == 4:
         pick(args[1], int(args[2]), int(args[3]))
+    elif args[:1] == ['sbtears'] and len(args) == 4:
+        sbtears(args[1], args[2], args[3])
     elif args[:1] == ['apply'] and len(args) == 4:
         apply(args[1], args[2], args[3])
     else:

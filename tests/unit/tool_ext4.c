@@ -1,0 +1,68 @@
+/* tool_ext4.c: the boot's rebuild of a torn ext4 primary superblock
+ * (docs/formats.md §1.9) on an image file, for tests/t-blk-ext4.sh; the
+ * CLI never rebuilds a superblock (no plan tells it the old and new UUID).
+ *
+ *   reseal-test ext4_mend IMG OLD NEW [dry]
+ *       rs_ext4_mend_torn: prints "mended", "would mend" or "intact";
+ *       exit 0, 100 when refused (-ECANCELED), 1 on any other failure
+ *   reseal-test ext4_backup_sb IMG
+ *       rs_ext4_backup_sb: prints the sb= mount value; exit 0, 100 for
+ *       -ENOENT, 1 otherwise */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "blk.h"
+#include "log.h"
+#include "uuid.h"
+
+int tool_ext4_mend(int argc, char **argv);
+int tool_ext4_backup_sb(int argc, char **argv);
+
+int
+tool_ext4_mend(int argc, char **argv)
+{
+	unsigned char o[16], n[16];
+	int dry = argc == 5 && !strcmp(argv[4], "dry"), r;
+	rs_blkdev d;
+
+	if ((argc != 4 && !dry) || rs_uuid_parse(o, argv[2]) < 0 || rs_uuid_parse(n, argv[3]) < 0) {
+		fprintf(stderr, "usage: reseal-test ext4_mend IMG OLD NEW [dry]\n");
+		return 1;
+	}
+	if ((r = rs_blk_open(&d, argv[1], !dry)) < 0) {
+		fprintf(stderr, "%s: %s\n", argv[1], rs_strerr(r));
+		return 1;
+	}
+	r = rs_ext4_mend_torn(&d, o, n, dry);
+	rs_blk_close(&d);
+	if (r < 0) {
+		fprintf(stderr, "%s: %s\n", argv[1], rs_strerr(r));
+		return r == -ECANCELED ? 100 : 1;
+	}
+	printf("%s\n", r == 0 ? "intact" : dry ? "would mend" : "mended");
+	return 0;
+}
+
+int
+tool_ext4_backup_sb(int argc, char **argv)
+{
+	uint64_t kib;
+	rs_blkdev d;
+	int r;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: reseal-test ext4_backup_sb IMG\n");
+		return 1;
+	}
+	if ((r = rs_blk_open(&d, argv[1], 0)) < 0) {
+		fprintf(stderr, "%s: %s\n", argv[1], rs_strerr(r));
+		return 1;
+	}
+	r = rs_ext4_backup_sb(&d, &kib);
+	rs_blk_close(&d);
+	if (r < 0)
+		return r == -ENOENT ? 100 : 1;
+	printf("%llu\n", (unsigned long long)kib);
+	return 0;
+}
