@@ -376,10 +376,30 @@ torn_case() {
 			sh -c '[ "$("$0" ext4_mend "$1" "$2" "$3")" = intact ]' "$RTEST" "$t" "$OLD" "$U"
 		rm -f "$t"
 	done
-	rm -f "$img.old" "$img.new"
+	[ -n "${KEEP:-}" ] || torn_case_end "$name"
 }
+torn_case_end() { rm -f "$T/torn-$1.old" "$T/torn-$1.new"; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
-torn_case "4k-blocks" -b 4096
+KEEP=1 torn_case "4k-blocks" -b 4096
+# The reseal's own pass (rs_mend_torn_planned, for an ext4 other than the
+# root, e.g. /home): among the boot's devices, the one whose tear the
+# plan's change explains is rebuilt; a tear two devices share (a copy of
+# the disk is attached) is rebuilt on neither.
+img=$T/torn-4k-blocks
+truncate -s 64M "$T/other" && mkfs.ext4 -q -F "$T/other"
+cp "$img.old" "$img.t" && "$RESEAL" setuuid "$img.t" "$U" >/dev/null 2>&1 && sb_sector "$img.old" "$img.t" 1
+cp "$img.t" "$img.twin"
+sums=$(sha "$img.t"; sha "$T/other")
+check "plan pass: the twin of a torn superblock: rebuilt on neither, nothing written" \
+	sh -c '[ "$("$0" ext4_mend_plan "$1" "$2" "$3" "$4" "$5")" = 0 ] && cmp "$3" "$4" &&
+		[ "$6" = "$(sha256sum "$3" "$5" | cut -d" " -f1)" ]' "$RTEST" "$OLD" "$U" "$img.t" "$img.twin" "$T/other" "$sums"
+check "plan pass: alone among the devices: rebuilt" \
+	sh -c '[ "$("$0" ext4_mend_plan "$1" "$2" "$3" "$4")" = 1 ] && cmp "$4" "$5"' \
+	"$RTEST" "$OLD" "$U" "$T/other" "$img.t" "$img.new"
+check "plan pass: the other filesystem untouched" sh -c '[ "$(sha256sum "$0" | cut -d" " -f1)" = "$1" ]' \
+	"$T/other" "$(echo "$sums" | tail -n 1)"
+rm -f "$img.t" "$img.twin" "$T/other"
+torn_case_end "4k-blocks"
 torn_case "1k-blocks" -b 1024
 torn_case "seed-already-pinned" -O metadata_csum_seed
 

@@ -182,6 +182,12 @@ int rs_journals_naming(const rs_bdevs *devs, const char *spec, const rs_bdev *sk
  * changes (rs_ext4_mend_torn, docs/formats.md §1.9); anything else is
  * logged and left as it is.  Returns how many were rebuilt (rescan then). */
 int rs_mend_torn_ext(const rs_bdevs *l);
+/* The same with the plan at hand (the reseal, before its block stage): for
+ * each ext change of p, the one device of l whose torn superblock that
+ * change explains is rebuilt (an ext filesystem other than the root, e.g.
+ * /home); one that two devices share is rebuilt on neither (logged).
+ * Returns how many were rebuilt (rescan then). */
+int rs_mend_torn_planned(const rs_bdevs *l, const rs_plan *p);
 /* Whole disks of l with neither partitions nor a readable table whose
  * primary GPT is torn and backup intact (docs/formats.md §6.6): the kernel
  * ignores the backup, so its partitions are added with BLKPG; nothing is

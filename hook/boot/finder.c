@@ -146,32 +146,65 @@ ext_torn(const rs_bdev *b)
 	return !b->fs_ok && !strncmp(b->fs.type, "ext", 3) && strstr(b->fs.why, "checksum");
 }
 
-/* Mend b's torn primary superblock from the plan's ext items (the stored
- * checksum proves which change tore it).  Returns 1 if mended. */
+/* rs_ext4_mend_torn on the device at path for one item: 1 if its torn
+ * superblock is that item's change (written unless dry), else 0. */
 static int
-mend_from_plan(const rs_bdev *b, const rs_plan *jp)
+mend_one(const char *path, const rs_plan_item *it, int dry)
 {
 	unsigned char o[16], n[16];
 	rs_blkdev d;
-	int i, r;
+	int r;
 
-	for (i = 0; i < jp->n; i++) {
-		const rs_plan_item *it = &jp->item[i];
-		if (it->kind != 'f' || strncmp(it->type, "ext", 3) || rs_uuid_parse(o, it->old) < 0 ||
-		    rs_uuid_parse(n, it->new) < 0 || rs_blk_open(&d, b->path, 1) < 0)
-			continue;
-		r = rs_ext4_mend_torn(&d, o, n, 0);
-		rs_blk_close(&d);
-		if (r == 1) {
-			rs_info("%s on %s: its primary superblock was torn by a power cut during "
-			    "the change %s -> %s; rebuilt", it->type, b->path, it->old, it->new);
-			return 1;
-		}
-		if (r < 0 && r != -ECANCELED)
-			rs_err("%s on %s: rebuilding its torn primary superblock failed: %s", it->type,
-			    b->path, rs_strerr(r));
+	if (it->kind != 'f' || strncmp(it->type, "ext", 3) || rs_uuid_parse(o, it->old) < 0 ||
+	    rs_uuid_parse(n, it->new) < 0 || rs_blk_open(&d, path, !dry) < 0)
+		return 0;
+	r = rs_ext4_mend_torn(&d, o, n, dry);
+	rs_blk_close(&d);
+	if (r < 0 && r != -ECANCELED)
+		rs_err("%s on %s: rebuilding its torn primary superblock failed: %s", it->type, path,
+		    rs_strerr(r));
+	if (r == 1 && !dry)
+		rs_info("%s on %s: its primary superblock was torn by a power cut during the change "
+		    "%s -> %s; rebuilt", it->type, path, it->old, it->new);
+	return r == 1;
+}
+
+/* For each ext item of p, the one device among the torn ext superblocks
+ * of l (all of them, or only the one named only) whose tear that item's
+ * change explains is rebuilt; a tear two devices share (a copy of the disk)
+ * is left on both.  Returns how many were rebuilt. */
+static int
+mend_items(const rs_bdevs *l, const rs_bdev *only, const rs_plan *p)
+{
+	const rs_bdev *hit = NULL;
+	int i, k, n, mended = 0;
+
+	for (k = 0; k < p->n; k++) {
+		for (i = n = 0; i < l->n; i++)
+			if ((!only || &l->dev[i] == only) && ext_torn(&l->dev[i]) &&
+			    mend_one(l->dev[i].path, &p->item[k], 1) && !n++)
+				hit = &l->dev[i];
+		if (n > 1)
+			rs_err("%s %s -> %s: %d devices show the same torn superblock; rebuilt on none",
+			    p->item[k].type, p->item[k].old, p->item[k].new, n);
+		else if (n == 1)
+			mended += mend_one(hit->path, &p->item[k], 0);
 	}
-	return 0;
+	return mended;
+}
+
+/* see boot.h */
+int
+rs_mend_torn_planned(const rs_bdevs *l, const rs_plan *p)
+{
+	int i, mended = mend_items(l, NULL, p);
+
+	for (i = 0; !mended && i < l->n; i++)
+		if (ext_torn(&l->dev[i]))
+			rs_warn("%s on %s: %s, and no change of this reseal explains it: left as it is "
+			    "(e2fsck -b repairs it)",
+			    l->dev[i].fs.type, l->dev[i].path, l->dev[i].fs.why);
+	return mended;
 }
 
 /* see boot.h */
@@ -201,14 +234,14 @@ rs_mend_torn_ext(const rs_bdevs *l)
 		rs_blk_close(&d);
 		snprintf(opts, sizeof opts, "noload,sb=%llu", (unsigned long long)kib);
 		if (r < 0 || !read_journal(b, b->fs.type, opts, &jp)) {
-			rs_warn("%s on %s: %s, and no reseal journal can be read through its backup "
-			    "superblock: left as it is (e2fsck -b repairs it)", b->fs.type, b->path,
-			    b->fs.why);
+			rs_info("%s on %s: %s, and it holds no reseal journal readable through its "
+			    "backup superblock: only a reseal's plan can explain it (else e2fsck -b "
+			    "repairs it)", b->fs.type, b->path, b->fs.why);
 			continue;
 		}
 		if (!own_disk(b, &jp, "explains its torn superblock"))
 			continue;
-		if (mend_from_plan(b, &jp))
+		if (mend_items(l, b, &jp))
 			mended++;
 		else
 			rs_warn("%s on %s: %s, and no change in its journal explains it: left as it is "

@@ -501,6 +501,8 @@ reseal(const rs_bdev *root)
 		remount(0);
 		return;
 	}
+	if (rs_mend_torn_planned(&devs, &plan))
+		rs_bdev_scan(&devs);
 	rs_plan_apply_blockdevs(&plan, &devs);
 	sync();
 	wait_node(rootpath);

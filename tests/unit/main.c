@@ -9,7 +9,7 @@
 	X(ed25519) X(base64) X(sshkey) X(rng) X(rootfs) X(config) X(ops) X(crc) X(refs) X(boot) X(io) X(scan)
 
 /* Helper programs for the shell tests: `reseal-test NAME args...`. */
-#define TOOLS(X) X(ed25519_pub) X(sshkey_write) X(gpt_resume) X(ext4_mend) X(ext4_backup_sb)
+#define TOOLS(X) X(ed25519_pub) X(sshkey_write) X(gpt_resume) X(ext4_mend) X(ext4_backup_sb) X(ext4_mend_plan)
 
 #define DECLARE(n) void test_##n(void);
 SUITES(DECLARE)
