@@ -285,12 +285,32 @@ def torn_keep(rng, nbytes, changed, unit):
     return None
 
 
+def kernel_sb_split(regs, ov, disk, w, keep):
+    """Does KEEP land one of the two sectors of an ext4 superblock in W and
+    not the other, where W does not change that superblock's UUID?  Such a
+    write is the kernel's own (mount times, counters), which reseal cannot
+    make safe on a 512-byte-sector disk (docs/crash.md section 6)."""
+    for lo, hi, name in regs:
+        if not name.endswith('-ext4'):
+            continue
+        k = (lo + 1024 - w.offset) // SECTOR
+        if (lo + 1024 - w.offset) % SECTOR or not 0 <= k < len(w.data) // SECTOR - 1:
+            continue
+        if (k in keep) == (k + 1 in keep):
+            continue
+        before = ov.get(w.offset // SECTOR + k) or disk.sector(w.offset // SECTOR + k)
+        if w.data[k * SECTOR + 0x68:k * SECTOR + 0x78] == before[0x68:0x78]:
+            return True
+    return False
+
+
 def plan(wlog, img, seed, nsubsets, unit):
     eps = epochs(read_log(wlog))
     regs = gpt_regions(img)
     disk = Disk(img)
     rng = random.Random(seed)
     seen, states = set(), []
+    left_out = 0
     base = {}
     per_region, per_kind = {}, {}
     lines = []
@@ -318,7 +338,9 @@ def plan(wlog, img, seed, nsubsets, unit):
                     if w.data[k * SECTOR:(k + 1) * SECTOR] != before:
                         changed.add(k)
                 keep = torn_keep(rng, len(w.data), changed, unit)
-                if keep is not None:
+                if keep is not None and kernel_sb_split(regs, ov, disk, w, keep):
+                    left_out += 1
+                elif keep is not None:
                     cands.append(('torn', list(range(i)), (i, keep)))
             overlay_add(ov, w.offset, w.data)
         regions = sorted({region_of(regs, w) for w in ep})
@@ -354,6 +376,9 @@ def plan(wlog, img, seed, nsubsets, unit):
     for reg in sorted(per_region):
         print('# region %-16s %4d states' % (reg, per_region[reg]))
     print('# kinds: %s' % ' '.join('%s=%d' % kv for kv in sorted(per_kind.items())))
+    if left_out:
+        print('# left out: %d torn writes that split an ext4 superblock the kernel '
+              'itself wrote (not a UUID change: docs/crash.md section 6)' % left_out)
     print('# total: %d distinct states' % len(states))
     for i, (kind, e, reg, r) in enumerate(states):
         print('%d %s %d %s %s' % (i, kind, e, reg, r))

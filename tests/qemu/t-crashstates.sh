@@ -17,6 +17,8 @@
 #   CRASH_MAX=N      instead: N states, 0 = every one (make check-crash)
 #   CRASH_ONLY=RE    only states whose region (gpt-primary, p3-xfs, ...)
 #                    matches the awk regular expression RE
+#   CRASH_KIND=RE    only states whose kind (prefix, subset, torn) matches
+#                    RE: the two models differ in their torn states only
 #   CRASH_SEED=S     seed of the subsets, torn sectors and the sample (1)
 #   CRASH_SB_TEARS=0 leave out the two states that are always added: the
 #                    root superblock's UUID change with one of its two
@@ -80,7 +82,7 @@ $LW plan "$D/wlog.bin" "$D/golden.img" --seed "$SEED" --atomic "${CRASH_ATOMIC:-
 sed -n 's/^# /   /p' "$D/plan.txt"
 
 # the states to boot: "ID KIND EPOCH REGION RECIPE" lines
-awk -v r="${CRASH_ONLY:-.}" '!/^#/ && $4 ~ r' "$D/plan.txt" >"$T/states"
+awk -v r="${CRASH_ONLY:-.}" -v k="${CRASH_KIND:-.}" '!/^#/ && $4 ~ r && $2 ~ k' "$D/plan.txt" >"$T/states"
 if [ -n "${CRASH_STATE:-}" ]; then
 	echo "- manual - - $CRASH_STATE" >"$T/chosen"
 elif [ -n "${CRASH_MAX:-}" ] && [ "$CRASH_MAX" = 0 ]; then
