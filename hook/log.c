@@ -68,5 +68,17 @@ rs_log(int level, const char *fmt, ...)
 const char *
 rs_strerr(int neg_errno)
 {
-	return strerror(neg_errno < 0 ? -neg_errno : neg_errno);
+	static char num[24];
+	int e = neg_errno < 0 ? -neg_errno : neg_errno;
+	const char *s;
+
+	/* musl has no text for EUCLEAN, which is what the kernel's mount
+	 * returns for a corrupt filesystem (EFSCORRUPTED). */
+	if (e == EUCLEAN)
+		return "Structure needs cleaning (corrupt filesystem)";
+	s = strerror(e);
+	if (e == 0 || strcmp(s, "No error information"))
+		return s;
+	snprintf(num, sizeof num, "errno %d", e);
+	return num;
 }

@@ -24,7 +24,8 @@ void rs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * stderr with fd < 0.  Returns the previous fd. */
 int rs_log_set_kmsg(int fd);
 
-/* strerror() of a -errno value. */
+/* strerror() of a -errno (or errno) value; where musl has no text, the
+ * kernel's meaning for EUCLEAN, or "errno N" (never "No error information"). */
 const char *rs_strerr(int neg_errno);
 
 #endif

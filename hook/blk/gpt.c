@@ -930,7 +930,7 @@ rs_gpt_expose_backup(rs_blkdev *d)
 			added++;
 		else if (errno != EBUSY)
 			rs_warn("%s: cannot add partition %u (BLKPG: %s)", d->path, bp.pno,
-			    strerror(errno));
+			    rs_strerr(errno));
 	}
 	return (int)added;
 }

@@ -47,7 +47,7 @@ read_journal(const rs_bdev *b, const char *type, const char *opts, rs_plan *jp)
 	if (mount(b->path, PROBE_DIR, type, MS_RDONLY | MS_SILENT | MS_NOSUID | MS_NODEV |
 	        MS_NOEXEC, opts) < 0) {
 		rs_debug("journal search: %s not mounted read-only with %s (%s): skipped", b->path, opts,
-		    strerror(errno));
+		    rs_strerr(errno));
 		return 0;
 	}
 	if (rs_root_open(&r, PROBE_DIR) == 0) {
@@ -139,7 +139,8 @@ rs_expose_backup_gpts(const rs_bdevs *l)
 	return added;
 }
 
-/* Has b an ext superblock that failed its checksum? */
+/* Has b an ext superblock that failed its checksum (rs_ext4_probe's why)?
+ * Only a filter: rs_ext4_mend_torn checks the superblock itself. */
 static int
 ext_torn(const rs_bdev *b)
 {

@@ -47,7 +47,7 @@ rs_modules_load(void)
 			continue;
 		mfd = open(line, O_RDONLY | O_CLOEXEC);
 		if (mfd < 0) {
-			rs_warn("unable to open module %s: %s", line, strerror(errno));
+			rs_warn("unable to open module %s: %s", line, rs_strerr(errno));
 			failed++;
 			continue;
 		}

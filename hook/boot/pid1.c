@@ -280,7 +280,7 @@ mount_root(const rs_bdev *b, int rw)
 		flags |= MS_RDONLY;
 	if (mount(b->path, RS_NEWROOT, type, flags, data[0] ? data : NULL) < 0) {
 		int r = -errno;
-		rs_err("unable to mount %s (%s) on " RS_NEWROOT ": %s", b->path, type, strerror(errno));
+		rs_err("unable to mount %s (%s) on " RS_NEWROOT ": %s", b->path, type, rs_strerr(errno));
 		return r;
 	}
 	return 0;
@@ -295,7 +295,7 @@ remount(int rw)
 	if (!rw)
 		flags |= MS_RDONLY;
 	if (mount(NULL, RS_NEWROOT, NULL, MS_REMOUNT | flags, data[0] ? data : NULL) < 0) {
-		rs_warn("unable to remount " RS_NEWROOT " %s: %s", rw ? "rw" : "ro", strerror(errno));
+		rs_warn("unable to remount " RS_NEWROOT " %s: %s", rw ? "rw" : "ro", rs_strerr(errno));
 		return -errno;
 	}
 	return 0;
@@ -370,7 +370,7 @@ mount_boot_parts(const rs_refs *refs, int mounted[], int max)
 		snprintf(at, sizeof at, "/proc/self/fd/%d", fd);
 		if (mount(b->path, at, strcmp(type, "auto") ? type : b->fs.type,
 		        MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-			rs_warn("unable to mount %s on %s: %s", b->path, mnt, strerror(errno));
+			rs_warn("unable to mount %s on %s: %s", b->path, mnt, rs_strerr(errno));
 			close(fd);
 			continue;
 		}
@@ -403,7 +403,7 @@ unmount_boot_parts(int mounted[], int n)
 		n--;
 		snprintf(at, sizeof at, "/proc/self/fd/%d", mounted[n]);
 		if (umount2(at, MNT_DETACH) < 0)
-			rs_warn("unable to unmount %s: %s", boot_what[n], strerror(errno));
+			rs_warn("unable to unmount %s: %s", boot_what[n], rs_strerr(errno));
 		close(mounted[n]);
 	}
 }
@@ -496,7 +496,7 @@ reseal(const rs_bdev *root)
 		/* Still mounted: change nothing, boot as is; the journal and
 		 * the marker make the next boot try again. */
 		rs_err("unable to unmount the root for the block stage: %s; reseal postponed",
-		    strerror(errno));
+		    rs_strerr(errno));
 		rs_root_open(&ctx.root, RS_NEWROOT);
 		remount(0);
 		return;

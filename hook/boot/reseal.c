@@ -131,7 +131,7 @@ esp_has_fallback(const rs_bdev *b)
 	mkdir(ESP_DIR, 0700);
 	if (mount(b->path, ESP_DIR, "vfat", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
 		rs_info("cannot inspect the ESP %s (%s): taking it to have no removable-media loader",
-		    b->path, strerror(errno));
+		    b->path, rs_strerr(errno));
 		return 0;
 	}
 	for (i = 0; i < sizeof esp_loaders / sizeof esp_loaders[0] && !yes; i++) {
@@ -165,7 +165,7 @@ efivars_mount(void)
 		return 0;
 	if (mount("efivarfs", EFIVARS_DIR, "efivarfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	        NULL) < 0) {
-		rs_debug("cannot mount efivarfs on " EFIVARS_DIR ": %s", strerror(errno));
+		rs_debug("cannot mount efivarfs on " EFIVARS_DIR ": %s", rs_strerr(errno));
 		return 0;
 	}
 	return 1;
