@@ -285,14 +285,22 @@ def torn_keep(rng, nbytes, changed, unit):
     return None
 
 
-def kernel_sb_split(regs, ov, disk, w, keep):
-    """Does KEEP land one of the two sectors of an ext4 superblock in W and
-    not the other, where W does not change that superblock's UUID?  Such a
-    write is the kernel's own (mount times, counters), which reseal cannot
-    make safe on a 512-byte-sector disk (docs/crash.md section 6)."""
+JBD2_COMMIT = b'\xc0\x3b\x39\x98\x00\x00\x00\x02'    # magic, block type 2
+
+
+def kernel_own_tear(regs, ov, disk, w, keep):
+    """What the kernel itself wrote, torn by KEEP in a way reseal cannot
+    make safe on a 512-byte-sector disk (docs/crash.md section 6), or None:
+    - 'ext4 superblock': one of the two sectors of an ext4 superblock
+      landed and not the other, and W does not change its UUID (mount
+      times, counters: not reseal's change);
+    - 'jbd2 commit block': the commit block of the ext4 journal, which the
+      kernel writes for every transaction, landed in part."""
     for lo, hi, name in regs:
-        if not name.endswith('-ext4'):
+        if not name.endswith('-ext4') or not lo <= w.offset < hi:
             continue
+        if w.data[:8] == JBD2_COMMIT:
+            return 'jbd2 commit block'
         k = (lo + 1024 - w.offset) // SECTOR
         if (lo + 1024 - w.offset) % SECTOR or not 0 <= k < len(w.data) // SECTOR - 1:
             continue
@@ -300,8 +308,8 @@ def kernel_sb_split(regs, ov, disk, w, keep):
             continue
         before = ov.get(w.offset // SECTOR + k) or disk.sector(w.offset // SECTOR + k)
         if w.data[k * SECTOR + 0x68:k * SECTOR + 0x78] == before[0x68:0x78]:
-            return True
-    return False
+            return 'ext4 superblock'
+    return None
 
 
 def plan(wlog, img, seed, nsubsets, unit):
@@ -310,7 +318,7 @@ def plan(wlog, img, seed, nsubsets, unit):
     disk = Disk(img)
     rng = random.Random(seed)
     seen, states = set(), []
-    left_out = 0
+    left_out = {}
     base = {}
     per_region, per_kind = {}, {}
     lines = []
@@ -338,8 +346,9 @@ def plan(wlog, img, seed, nsubsets, unit):
                     if w.data[k * SECTOR:(k + 1) * SECTOR] != before:
                         changed.add(k)
                 keep = torn_keep(rng, len(w.data), changed, unit)
-                if keep is not None and kernel_sb_split(regs, ov, disk, w, keep):
-                    left_out += 1
+                own = keep is not None and unit == SECTOR and kernel_own_tear(regs, ov, disk, w, keep)
+                if own:
+                    left_out[own] = left_out.get(own, 0) + 1
                 elif keep is not None:
                     cands.append(('torn', list(range(i)), (i, keep)))
             overlay_add(ov, w.offset, w.data)
@@ -376,9 +385,9 @@ def plan(wlog, img, seed, nsubsets, unit):
     for reg in sorted(per_region):
         print('# region %-16s %4d states' % (reg, per_region[reg]))
     print('# kinds: %s' % ' '.join('%s=%d' % kv for kv in sorted(per_kind.items())))
-    if left_out:
-        print('# left out: %d torn writes that split an ext4 superblock the kernel '
-              'itself wrote (not a UUID change: docs/crash.md section 6)' % left_out)
+    for what, k in sorted(left_out.items()):
+        print('# left out: %d torn writes of a kernel-written %s (docs/crash.md '
+              'section 6)' % (k, what))
     print('# total: %d distinct states' % len(states))
     for i, (kind, e, reg, r) in enumerate(states):
         print('%d %s %d %s %s' % (i, kind, e, reg, r))
