@@ -390,12 +390,14 @@ truncate -s 64M "$T/other" && mkfs.ext4 -q -F "$T/other"
 cp "$img.old" "$img.t" && "$RESEAL" setuuid "$img.t" "$U" >/dev/null 2>&1 && sb_sector "$img.old" "$img.t" 1
 cp "$img.t" "$img.twin"
 sums=$(sha "$img.t"; sha "$T/other")
+# (relative names: the tool takes device-path lengths, and $T may be long)
 check "plan pass: the twin of a torn superblock: rebuilt on neither, nothing written" \
-	sh -c '[ "$("$0" ext4_mend_plan "$1" "$2" "$3" "$4" "$5")" = 0 ] && cmp "$3" "$4" &&
-		[ "$6" = "$(sha256sum "$3" "$5" | cut -d" " -f1)" ]' "$RTEST" "$OLD" "$U" "$img.t" "$img.twin" "$T/other" "$sums"
+	sh -c 'cd "$6" && [ "$("$0" ext4_mend_plan "$1" "$2" "$3" "$4" "$5")" = 0 ] && cmp "$3" "$4" &&
+		[ "$7" = "$(sha256sum "$3" "$5" | cut -d" " -f1)" ]' "$RTEST" "$OLD" "$U" \
+	torn-4k-blocks.t torn-4k-blocks.twin other "$T" "$sums"
 check "plan pass: alone among the devices: rebuilt" \
-	sh -c '[ "$("$0" ext4_mend_plan "$1" "$2" "$3" "$4")" = 1 ] && cmp "$4" "$5"' \
-	"$RTEST" "$OLD" "$U" "$T/other" "$img.t" "$img.new"
+	sh -c 'cd "$6" && [ "$("$0" ext4_mend_plan "$1" "$2" "$3" "$4")" = 1 ] && cmp "$4" "$5"' \
+	"$RTEST" "$OLD" "$U" other torn-4k-blocks.t torn-4k-blocks.new "$T"
 check "plan pass: the other filesystem untouched" sh -c '[ "$(sha256sum "$0" | cut -d" " -f1)" = "$1" ]' \
 	"$T/other" "$(echo "$sums" | tail -n 1)"
 rm -f "$img.t" "$img.twin" "$T/other"

@@ -94,6 +94,11 @@ tool_ext4_mend_plan(int argc, char **argv)
 	snprintf(p.item[0].new, sizeof p.item[0].new, "%s", argv[2]);
 	for (i = 3; i < argc; i++, l.n++) {
 		rs_bdev *b = &l.dev[l.n];
+		if (strlen(argv[i]) >= sizeof b->path) {
+			fprintf(stderr, "%s: longer than a device path (%zu bytes at most)\n", argv[i],
+			    sizeof b->path - 1);
+			return 1;
+		}
 		snprintf(b->name, sizeof b->name, "img%d", l.n);
 		snprintf(b->path, sizeof b->path, "%s", argv[i]);
 		if (rs_blk_open(&d, b->path, 0) < 0)
