@@ -10,6 +10,7 @@
 #include "blk.h"
 #include "refs.h"
 #include "rng.h"
+#include "ops.h"
 #include "rootfs.h"
 
 #ifndef RS_DEVICE_TIMEOUT_S
@@ -164,6 +165,31 @@ int rs_root_unique(const rs_bdevs *l, const rs_bdev *root);
 void rs_plan_apply_blockdevs(rs_plan *p, rs_bdevs *l);
 /* The old -> new pairs of every item that is done, for `references`. */
 void rs_plan_refs(const rs_plan *p, rs_refs *refs);
+
+/* --- session.c: the journaled reseal of one root (docs/boot.md §11) ---
+ * Shared by PID-1 mode (root at RS_NEWROOT, left mounted for switch_root)
+ * and hook mode inside another initramfs (a private mount point). */
+typedef struct {
+	const char *mnt;          /* where the root is mounted */
+	const char *spec;         /* root= as the boot names it ("" if none) */
+	const char *fstype;       /* rootfstype=; "" for the probed type */
+	const char *rootflags;    /* rootflags=: MS_* words and fs data */
+	int twin;                 /* root= matched several devices: nothing is written */
+	rs_bdevs *devs;           /* the scanned devices, rescanned after the block stage */
+	rs_ctx *ctx;              /* ctx->root is the open root while mounted */
+} rs_session;
+
+/* Mount b at s->mnt (rw or ro) with s's type and flags.  Logs and
+ * returns -errno on failure. */
+int rs_session_mount(const rs_session *s, const rs_bdev *b, int rw);
+/* Remount s->mnt rw or ro with s's flags.  Logs and returns -errno. */
+int rs_session_remount(const rs_session *s, int rw);
+/* The reseal of root (docs/boot.md §11): root is mounted read-only at
+ * s->mnt with s->ctx->root open on entry, and mounted (ro or rw) with
+ * s->ctx->root open on return; the caller remounts it as the boot asks.
+ * Every failure is logged, the marker and journal kept, and the boot goes
+ * on: nothing is returned. */
+void rs_session_reseal(const rs_session *s, const rs_bdev *root);
 
 /* --- finder.c: the root after an interrupted reseal (docs/boot.md §12) --- */
 /* The filesystems of devs other than skip holding a journal, written for

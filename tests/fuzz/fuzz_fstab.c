@@ -1,6 +1,6 @@
 /* fuzz_fstab.c: reference rewriting (rs_refs_rewrite, docs/formats.md §10)
  * and the fstab line scanning (rs_scan_word, as reseal.c plan_build and
- * pid1.c mount_boot_parts read "SPEC MNT TYPE") on arbitrary text.
+ * session.c mount_boot_parts read "SPEC MNT TYPE") on arbitrary text.
  *
  * The first byte picks which of six fixed pairs (two UUIDs, two vfat
  * serials, two MBR disk ids; no value of one is part of another) are
