@@ -179,6 +179,13 @@ typedef struct {
 	rs_ctx *ctx;              /* ctx->root is the open root while mounted */
 } rs_session;
 
+/* Find the device s->spec names, polling every RS_DEVICE_POLL_MS and
+ * saying so every RS_DEVICE_MESSAGE_S; with search, also the filesystem
+ * whose journal says it used to be s->spec (after an interrupted reseal:
+ * docs/boot.md §12), with torn GPTs and ext superblocks shown or rebuilt on
+ * the way.  A spec on several devices (or a full list) sets s->twin and
+ * gives the first.  NULL after wait_ms (< 0: never). */
+const rs_bdev *rs_session_find_root(rs_session *s, int search, int64_t wait_ms);
 /* Mount b at s->mnt (rw or ro) with s's type and flags.  Logs and
  * returns -errno on failure. */
 int rs_session_mount(const rs_session *s, const rs_bdev *b, int rw);

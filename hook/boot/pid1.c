@@ -179,63 +179,6 @@ log_devices(void)
 }
 
 
-/* Find root=, polling; after a crashed reseal, also the fs whose journal
- * says it used to be root=.  NULL after the timeout (rootwait: never). */
-static const rs_bdev *
-wait_for_root(void)
-{
-	int64_t start = rs_monotonic_ms(), next_msg = start + RS_DEVICE_MESSAGE_S * 1000;
-	int64_t deadline = start + (int64_t)(cmdline.rootdelay > cmdline.timeout ? cmdline.rootdelay
-	                                                                         : cmdline.timeout) * 1000;
-	const rs_bdev *b[2];
-	char what[160];
-	int n, tries = 0, told = 0;
-
-	if (!cmdline.root[0]) {
-		rs_err("no root= on the kernel command line");
-		return NULL;
-	}
-	for (;;) {
-		rs_bdev_scan(&devs);
-		n = rs_bdev_find(&devs, cmdline.root, b, 2);
-		if (n > 1 || (n == 1 && devs.full)) {
-			sess.twin = 1;
-			snprintf(what, sizeof what, "booting the first, %s, without a reseal (marker kept, "
-			    "nothing written)", b[0]->path);
-			rs_bdev_ambiguous(&devs, cmdline.root, what);
-		}
-		/* A root whose ext superblock a power cut tore in a reseal:
-		 * rebuilt, then found again (docs/boot.md §12). */
-		if (n == 1 && !b[0]->fs_ok && !sess.twin && cmdline.reseal != RS_RESEAL_OFF &&
-		    rs_mend_torn_ext(&devs))
-			continue;
-		if (n)
-			return b[0];
-		/* The journal search mounts filesystems: once a second is plenty. */
-		if (cmdline.reseal != RS_RESEAL_OFF && tries++ % 20 == 0) {
-			if (rs_expose_backup_gpts(&devs) || rs_mend_torn_ext(&devs))
-				continue;   /* rescan: the partitions or the superblock are there now */
-			n = rs_journals_naming(&devs, cmdline.root, NULL, b, 2);
-			if (n == 1) {
-				rs_info("root=%s is %s, renamed by an interrupted reseal",
-				    cmdline.root, b[0]->path);
-				return b[0];
-			}
-			if (n > 1 && !told++)
-				rs_err("root=%s: the journals on %s and %s%s both name it; none is "
-				    "adopted, still waiting for root=", cmdline.root, b[0]->path,
-				    b[1]->path, n > 2 ? " and more" : "");
-		}
-		if (rs_monotonic_ms() >= next_msg) {
-			rs_info("waiting for root=%s", cmdline.root);
-			next_msg += RS_DEVICE_MESSAGE_S * 1000;
-		}
-		if (!cmdline.rootwait && rs_monotonic_ms() >= deadline)
-			return NULL;
-		poll(NULL, 0, RS_DEVICE_POLL_MS);
-	}
-}
-
 /* see boot.h */
 int
 rs_boot_main(int argc, char **argv)
@@ -252,7 +195,8 @@ rs_boot_main(int argc, char **argv)
 	read_cmdline();
 	mount_api_report();
 	rs_modules_load();
-	root = wait_for_root();
+	root = rs_session_find_root(&sess, cmdline.reseal != RS_RESEAL_OFF, cmdline.rootwait ? -1 :
+	    (int64_t)(cmdline.rootdelay > cmdline.timeout ? cmdline.rootdelay : cmdline.timeout) * 1000);
 	if (!root) {
 		log_devices();
 		rs_panic("root device not found");

@@ -22,6 +22,61 @@
 
 static rs_plan plan;
 
+/* see boot.h */
+const rs_bdev *
+rs_session_find_root(rs_session *s, int search, int64_t wait_ms)
+{
+	int64_t start = rs_monotonic_ms(), next_msg = start + RS_DEVICE_MESSAGE_S * 1000;
+	int64_t deadline = start + wait_ms;
+	const rs_bdev *b[2];
+	char what[160];
+	int n, tries = 0, told = 0;
+
+	if (!s->spec[0]) {
+		rs_err("no root= given");
+		return NULL;
+	}
+	for (;;) {
+		rs_bdev_scan(s->devs);
+		n = rs_bdev_find(s->devs, s->spec, b, 2);
+		if (n > 1 || (n == 1 && s->devs->full)) {
+			s->twin = 1;
+			snprintf(what, sizeof what, "booting the first, %s, without a reseal (marker kept, "
+			    "nothing written)", b[0]->path);
+			rs_bdev_ambiguous(s->devs, s->spec, what);
+		}
+		/* A root whose ext superblock a power cut tore in a reseal:
+		 * rebuilt, then found again (docs/boot.md §12). */
+		if (n == 1 && !b[0]->fs_ok && !s->twin && search &&
+		    rs_mend_torn_ext(s->devs))
+			continue;
+		if (n)
+			return b[0];
+		/* The journal search mounts filesystems: once a second is plenty. */
+		if (search && tries++ % 20 == 0) {
+			if (rs_expose_backup_gpts(s->devs) || rs_mend_torn_ext(s->devs))
+				continue;   /* rescan: the partitions or the superblock are there now */
+			n = rs_journals_naming(s->devs, s->spec, NULL, b, 2);
+			if (n == 1) {
+				rs_info("root=%s is %s, renamed by an interrupted reseal",
+				    s->spec, b[0]->path);
+				return b[0];
+			}
+			if (n > 1 && !told++)
+				rs_err("root=%s: the journals on %s and %s%s both name it; none is "
+				    "adopted, still waiting for root=", s->spec, b[0]->path,
+				    b[1]->path, n > 2 ? " and more" : "");
+		}
+		if (rs_monotonic_ms() >= next_msg) {
+			rs_info("waiting for root=%s", s->spec);
+			next_msg += RS_DEVICE_MESSAGE_S * 1000;
+		}
+		if (wait_ms >= 0 && rs_monotonic_ms() >= deadline)
+			return NULL;
+		poll(NULL, 0, RS_DEVICE_POLL_MS);
+	}
+}
+
 static const struct { const char *name; unsigned long set, clear; } mount_flags[] = {
 	{ "ro", MS_RDONLY, 0 }, { "rw", 0, MS_RDONLY },
 	{ "nosuid", MS_NOSUID, 0 }, { "nodev", MS_NODEV, 0 }, { "noexec", MS_NOEXEC, 0 },
