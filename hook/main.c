@@ -34,6 +34,7 @@ static const char usage_text[] =
 "       reseal references --root DIR [--dry-run] OLD=NEW...\n"
 "       reseal probe  DEV|IMAGE...\n"
 "       reseal setuuid DEV|IMAGE [--part N | --partuuid N] [UUID|random]\n"
+"       reseal initrd [--device DEV] [--root SPEC] [--fstype T] [--rootflags O]\n"
 "       reseal --help | --version\n"
 "\n"
 "run     give the clone mounted at DIR its own identity, if DIR carries the\n"
@@ -47,6 +48,9 @@ static const char usage_text[] =
 "setuuid change a filesystem UUID (the whole device, or --part N of a\n"
 "        partitioned one) or a partition table's disk GUID and every\n"
 "        partition GUID (--partuuid N: only that one), in O(1) writes\n"
+"initrd  inside another initramfs, before it mounts the root: the whole\n"
+"        boot-time reseal of the root DEV (or root= of /proc/cmdline), on a\n"
+"        private mount; prints the root's device node; exits 0 (initrd --help)\n"
 "\n"
 "--dry-run  print what would change; write nothing\n"
 "--only OPS, --skip OPS  comma-separated operation names; a run limited\n"
@@ -375,7 +379,7 @@ cmd_status(int argc, char **argv)
 }
 
 static const char *const commands[] = {
-	"run", "seal", "status", "references", "probe", "setuuid",
+	"run", "seal", "status", "references", "probe", "setuuid", "initrd",
 	"help", "--help", "-h", "--version",
 };
 
@@ -468,6 +472,8 @@ main(int argc, char **argv)
 		return cmd_references(argc - 1, argv + 1);
 	if (!strcmp(cmd, "probe"))
 		return rs_cmd_probe(argc - 1, argv + 1);
+	if (!strcmp(cmd, "initrd"))
+		return rs_cmd_initrd(argc - 1, argv + 1);
 	if (!strcmp(cmd, "setuuid"))
 		return rs_cmd_setuuid(argc - 1, argv + 1);
 	rs_err("unknown command '%s'", cmd);

@@ -177,6 +177,7 @@ typedef struct {
 	int twin;                 /* root= matched several devices: nothing is written */
 	rs_bdevs *devs;           /* the scanned devices, rescanned after the block stage */
 	rs_ctx *ctx;              /* ctx->root is the open root while mounted */
+	int lock_disk;            /* flock the whole disk during the block stage (udev runs) */
 } rs_session;
 
 /* Find the device s->spec names, polling every RS_DEVICE_POLL_MS and

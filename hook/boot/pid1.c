@@ -25,7 +25,7 @@ static rs_bdevs devs;
 static rs_ctx ctx;
 /* Root at RS_NEWROOT, the command line's type and flags. */
 static rs_session sess = { RS_NEWROOT, cmdline.root, cmdline.rootfstype, cmdline.rootflags, 0,
-	&devs, &ctx };
+	&devs, &ctx, 0 };
 
 /* see boot.h */
 void

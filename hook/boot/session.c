@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -292,15 +293,38 @@ reseal_allowed(const rs_session *s, const rs_bdev *root)
 /* The reseal (docs/boot.md §11).  Root is mounted ro on entry and mounted (ro
  * or rw) on return; the caller remounts it as the command line asks.
  * Returns nothing: every failure is logged and the boot goes on. */
+/* With s->lock_disk: an fd on the whole disk at path holding
+ * flock(LOCK_EX), so that udev, which takes the same lock before it
+ * probes a disk or re-reads its partition table, leaves it alone while the
+ * block stage writes (systemd's block-device locking convention,
+ * docs/boot.md §14).  -1 without s->lock_disk or when it cannot be had
+ * (logged: the block stage goes on, as in PID-1 mode). */
+static int
+lock_disk(const rs_session *s, const char *path)
+{
+	int fd;
+
+	if (!s->lock_disk)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || flock(fd, LOCK_EX) < 0) {
+		rs_warn("unable to lock %s: %s; udev may probe it while it changes", path,
+		    rs_strerr(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* see boot.h */
 void
 rs_session_reseal(const rs_session *s, const rs_bdev *root)
 {
 	static char conf[RS_CONF_MAX];
 	static int boots[4];
-	char rootpath[48];
+	char rootpath[48], diskpath[48];
 	size_t len = 0;
-	int resumed, r, i, nboot, failed = 0;
+	int resumed, r, i, nboot, failed = 0, lock;
 
 	if (!reseal_allowed(s, root))
 		return;
@@ -333,6 +357,7 @@ rs_session_reseal(const rs_session *s, const rs_bdev *root)
 	}
 	/* Block devices change while nothing of the image is mounted. */
 	snprintf(rootpath, sizeof rootpath, "%s", root->path);
+	snprintf(diskpath, sizeof diskpath, "/dev/%s", root->disk);
 	rs_root_close(&s->ctx->root);
 	sync();
 	if (umount(s->mnt) < 0) {
@@ -344,10 +369,13 @@ rs_session_reseal(const rs_session *s, const rs_bdev *root)
 		rs_session_remount(s, 0);
 		return;
 	}
+	lock = lock_disk(s, diskpath);
 	if (rs_mend_torn_planned(s->devs, &plan))
 		rs_bdev_scan(s->devs);
 	rs_plan_apply_blockdevs(&plan, s->devs);
 	sync();
+	if (lock >= 0)
+		close(lock);   /* udev may look at the disk again */
 	wait_node(rootpath);
 	rs_bdev_scan(s->devs);
 	for (i = 0; i < s->devs->n && strcmp(s->devs->dev[i].path, rootpath); i++)

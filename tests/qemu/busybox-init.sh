@@ -10,6 +10,11 @@
 # /sys /run there and switch_roots to init= (default /sbin/init).
 # The initramfs needs busybox at /bin/busybox and /bin/sh (build.sh --extra,
 # --symlink).
+#
+# With reseal in the initramfs at /usr/sbin/reseal (tests/qemu/t-initrd.sh)
+# it also stands in for a distribution's initramfs that runs `reseal
+# initrd --device DEV` between finding the root and mounting it, and mounts
+# the node that prints.
 /bin/busybox mkdir -p /proc /sys /dev /run /sysroot /usr/bin /usr/sbin /sbin
 /bin/busybox --install -s
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -58,6 +63,11 @@ while :; do
 	sleep 0.1
 done
 say "root=$root is $dev after $i polls"
+if [ -x /usr/sbin/reseal ]; then
+	dev=$(/usr/sbin/reseal initrd --device "$dev" ${rootfstype:+--fstype "$rootfstype"}) ||
+		fatal "reseal initrd exited $?"
+	say "reseal initrd: the root is $dev"
+fi
 
 opts=$mode${rootflags:+,$rootflags}
 mount ${rootfstype:+-t "$rootfstype"} -o "$opts" "$dev" /sysroot ||
@@ -67,4 +77,4 @@ for m in /dev /proc /sys /run; do
 	mount --move "$m" "/sysroot$m" || say "unable to move $m"
 done
 say "switch_root /sysroot $init"
-exec switch_root /sysroot "$init"
+exec switch_root /sysroot "$init" "$@"   # the kernel's unknown words, as for any init
