@@ -180,6 +180,10 @@ typedef struct {
 	int lock_disk;            /* flock the whole disk during the block stage (udev runs) */
 } rs_session;
 
+/* The one device list and context of a boot, PID-1 mode's or `reseal
+ * initrd`'s (a device list is 256 entries: not kept twice). */
+extern rs_bdevs rs_boot_devs;
+extern rs_ctx rs_boot_ctx;
 /* Find the device s->spec names, polling every RS_DEVICE_POLL_MS and
  * saying so every RS_DEVICE_MESSAGE_S; with search, also the filesystem
  * whose journal says it used to be s->spec (after an interrupted reseal:

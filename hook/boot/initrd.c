@@ -26,8 +26,6 @@
 #define INITRD_MNT "/run/reseal/root"
 
 static rs_cmdline cmdline;
-static rs_bdevs devs;
-static rs_ctx ctx;
 
 static void
 usage(FILE *f)
@@ -48,10 +46,10 @@ hibernation_image(void)
 {
 	int i;
 
-	for (i = 0; i < devs.n; i++)
-		if (!strcmp(devs.dev[i].fs.type, "swsuspend")) {
+	for (i = 0; i < rs_boot_devs.n; i++)
+		if (!strcmp(rs_boot_devs.dev[i].fs.type, "swsuspend")) {
 			rs_info("%s holds a hibernation image: no reseal on this boot (the marker is kept)",
-			    devs.dev[i].path);
+			    rs_boot_devs.dev[i].path);
 			return 1;
 		}
 	return 0;
@@ -69,9 +67,9 @@ device_at(const char *path)
 		rs_err("%s: not a block device", path);
 		return NULL;
 	}
-	for (i = 0; i < devs.n; i++)
-		if (stat(devs.dev[i].path, &st) == 0 && st.st_rdev == want.st_rdev)
-			return &devs.dev[i];
+	for (i = 0; i < rs_boot_devs.n; i++)
+		if (stat(rs_boot_devs.dev[i].path, &st) == 0 && st.st_rdev == want.st_rdev)
+			return &rs_boot_devs.dev[i];
 	rs_err("%s: no such block device in /sys/class/block", path);
 	return NULL;
 }
@@ -104,14 +102,14 @@ reseal_root(rs_session *s, const rs_bdev *root)
 	}
 	if (rs_session_mount(s, root, 0) < 0)
 		return;
-	if (rs_root_open(&ctx.root, INITRD_MNT) < 0) {
+	if (rs_root_open(&rs_boot_ctx.root, INITRD_MNT) < 0) {
 		rs_err("unable to open the root mounted on " INITRD_MNT);
 	} else {
-		if (cmdline.reseal == RS_RESEAL_FORCE || rs_exists(&ctx, RS_MARKER_PATH) == 1)
+		if (cmdline.reseal == RS_RESEAL_FORCE || rs_exists(&rs_boot_ctx, RS_MARKER_PATH) == 1)
 			rs_session_reseal(s, root);
 		else
 			rs_info("%s: no template marker: nothing to do", root->path);
-		rs_root_close(&ctx.root);
+		rs_root_close(&rs_boot_ctx.root);
 	}
 	sync();
 	if (umount2(INITRD_MNT, MNT_DETACH) < 0)
@@ -124,7 +122,7 @@ rs_cmd_initrd(int argc, char **argv)
 {
 	static char text[4096];
 	rs_session s = { INITRD_MNT, cmdline.root, cmdline.rootfstype, cmdline.rootflags, 0,
-		&devs, &ctx, 1 };
+		&rs_boot_devs, &rs_boot_ctx, 1 };
 	const char *device = NULL;
 	const rs_bdev *root;
 	char node[48];
@@ -171,7 +169,7 @@ rs_cmd_initrd(int argc, char **argv)
 		rs_err("nothing done, the host's boot goes on");
 		return RS_EXIT_OK;
 	}
-	rs_bdev_scan(&devs);
+	rs_bdev_scan(&rs_boot_devs);
 	if (device)
 		root = device_at(device);
 	else

@@ -21,11 +21,9 @@
 #include "scan.h"
 
 static rs_cmdline cmdline;
-static rs_bdevs devs;
-static rs_ctx ctx;
 /* Root at RS_NEWROOT, the command line's type and flags. */
 static rs_session sess = { RS_NEWROOT, cmdline.root, cmdline.rootfstype, cmdline.rootflags, 0,
-	&devs, &ctx, 0 };
+	&rs_boot_devs, &rs_boot_ctx, 0 };
 
 /* see boot.h */
 void
@@ -168,9 +166,9 @@ log_devices(void)
 {
 	int i;
 
-	rs_err("block devices seen: %d", devs.n);
-	for (i = 0; i < devs.n; i++) {
-		const rs_bdev *b = &devs.dev[i];
+	rs_err("block devices seen: %d", rs_boot_devs.n);
+	for (i = 0; i < rs_boot_devs.n; i++) {
+		const rs_bdev *b = &rs_boot_devs.dev[i];
 		rs_err("  %s: %s%s%s%s%s%s", b->path, b->fs_ok ? b->fs.type : (b->pt_ok ? b->pttype : "?"),
 		    b->fs_ok ? " UUID=" : (b->pt_ok ? " PTUUID=" : ""),
 		    b->fs_ok ? b->fs.uuid_str : b->ptuuid,
@@ -203,15 +201,15 @@ rs_boot_main(int argc, char **argv)
 	}
 	if (rs_session_mount(&sess, root, 0) < 0)
 		rs_panic("unable to mount the root filesystem");
-	if (rs_root_open(&ctx.root, RS_NEWROOT) < 0)
+	if (rs_root_open(&rs_boot_ctx.root, RS_NEWROOT) < 0)
 		rs_panic("unable to open the root filesystem");
 	if (cmdline.reseal == RS_RESEAL_OFF)
 		rs_info("reseal=off: not looking for the template marker");
-	else if (cmdline.reseal == RS_RESEAL_FORCE || rs_exists(&ctx, RS_MARKER_PATH) == 1)
+	else if (cmdline.reseal == RS_RESEAL_FORCE || rs_exists(&rs_boot_ctx, RS_MARKER_PATH) == 1)
 		rs_session_reseal(&sess, root);
 	else
 		rs_debug("no template marker: nothing to do");
-	rs_root_close(&ctx.root);
+	rs_root_close(&rs_boot_ctx.root);
 	/* As the command line asks (ro by default), whatever reseal left. */
 	rs_session_remount(&sess, cmdline.rw);
 	r = rs_switch_root_check(RS_NEWROOT, cmdline.init, init, sizeof init);

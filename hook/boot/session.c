@@ -24,6 +24,10 @@
 static rs_plan plan;
 
 /* see boot.h */
+rs_bdevs rs_boot_devs;
+rs_ctx rs_boot_ctx;
+
+/* see boot.h */
 const rs_bdev *
 rs_session_find_root(rs_session *s, int search, int64_t wait_ms)
 {
