@@ -134,7 +134,7 @@ rs_cmd_initrd(int argc, char **argv)
 	rs_cmdline_parse(&cmdline, text);
 	if (cmdline.debug)
 		rs_log_level = RS_DEBUG;
-	for (i = 1; i < argc; i++) {
+	for (i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
@@ -160,7 +160,6 @@ rs_cmd_initrd(int argc, char **argv)
 			usage(stderr);
 			return RS_EXIT_REFUSED;
 		}
-		i++;
 	}
 
 	/* Every mount from here on (the journal search's, the root's) is ours
