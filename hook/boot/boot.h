@@ -177,7 +177,8 @@ typedef struct {
 	int twin;                 /* root= matched several devices: nothing is written */
 	rs_bdevs *devs;           /* the scanned devices, rescanned after the block stage */
 	rs_ctx *ctx;              /* ctx->root is the open root while mounted */
-	int lock_disk;            /* flock the whole disk during the block stage (udev runs) */
+	int hook;                 /* a step of another initramfs: udev runs (the whole disk is
+	                           * flocked during the block stage), and nothing panics */
 } rs_session;
 
 /* The one device list and context of a boot, PID-1 mode's or `reseal
@@ -199,6 +200,8 @@ int rs_session_remount(const rs_session *s, int rw);
 /* The reseal of root (docs/boot.md §11): root is mounted read-only at
  * s->mnt with s->ctx->root open on entry, and mounted (ro or rw) with
  * s->ctx->root open on return; the caller remounts it as the boot asks.
+ * The one exception: with s->hook, a root that cannot be mounted again
+ * after the block stage is left unmounted (logged; PID-1 mode panics).
  * Every failure is logged, the marker and journal kept, and the boot goes
  * on: nothing is returned. */
 void rs_session_reseal(const rs_session *s, const rs_bdev *root);

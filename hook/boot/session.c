@@ -297,19 +297,16 @@ reseal_allowed(const rs_session *s, const rs_bdev *root)
 /* The reseal (docs/boot.md §11).  Root is mounted ro on entry and mounted (ro
  * or rw) on return; the caller remounts it as the command line asks.
  * Returns nothing: every failure is logged and the boot goes on. */
-/* With s->lock_disk: an fd on the whole disk at path holding
- * flock(LOCK_EX), so that udev, which takes the same lock before it
- * probes a disk or re-reads its partition table, leaves it alone while the
- * block stage writes (systemd's block-device locking convention,
- * docs/boot.md §14).  -1 without s->lock_disk or when it cannot be had
- * (logged: the block stage goes on, as in PID-1 mode). */
+/* An fd on the whole disk at path holding flock(LOCK_EX), so that udev,
+ * which takes the same lock before it probes a disk or re-reads its
+ * partition table, leaves it alone while the block stage writes (systemd's
+ * block-device locking convention, docs/boot.md §14).  -1 when it cannot
+ * be had (logged: the block stage goes on). */
 static int
-lock_disk(const rs_session *s, const char *path)
+lock_disk(const char *path)
 {
 	int fd;
 
-	if (!s->lock_disk)
-		return -1;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || flock(fd, LOCK_EX) < 0) {
 		rs_warn("unable to lock %s: %s; udev may probe it while it changes", path,
 		    rs_strerr(errno));
@@ -373,7 +370,7 @@ rs_session_reseal(const rs_session *s, const rs_bdev *root)
 		rs_session_remount(s, 0);
 		return;
 	}
-	lock = lock_disk(s, diskpath);
+	lock = s->hook ? lock_disk(diskpath) : -1;
 	if (rs_mend_torn_planned(s->devs, &plan))
 		rs_bdev_scan(s->devs);
 	rs_plan_apply_blockdevs(&plan, s->devs);
@@ -387,8 +384,13 @@ rs_session_reseal(const rs_session *s, const rs_bdev *root)
 	if (i == s->devs->n || rs_session_mount(s, &s->devs->dev[i], 1) < 0) {
 		/* Boot what we can: read-only, files not done; the journal and the
 		 * marker make the next boot finish. */
-		if (i == s->devs->n || rs_session_mount(s, &s->devs->dev[i], 0) < 0)
-			rs_panic("unable to mount the root again after the block stage");
+		if (i == s->devs->n || rs_session_mount(s, &s->devs->dev[i], 0) < 0) {
+			/* In another initramfs, its own mount says why next. */
+			if (!s->hook)
+				rs_panic("unable to mount the root again after the block stage");
+			rs_err("unable to mount the root again after the block stage");
+			return;
+		}
 		rs_err("root is read-only after the block stage: file stage postponed");
 		rs_root_open(&s->ctx->root, s->mnt);
 		return;
