@@ -35,6 +35,7 @@ static const char usage_text[] =
 "       reseal probe  DEV|IMAGE...\n"
 "       reseal setuuid DEV|IMAGE [--part N | --partuuid N] [UUID|random]\n"
 "       reseal initrd [--device DEV] [--root SPEC] [--fstype T] [--rootflags O]\n"
+"                     [--wait S]\n"
 "       reseal --help | --version\n"
 "\n"
 "run     give the clone mounted at DIR its own identity, if DIR carries the\n"
