@@ -19,7 +19,7 @@ int rs_exit_code(int neg_errno);
 
 int rs_cmd_probe(int argc, char **argv);
 int rs_cmd_setuuid(int argc, char **argv);
-/* boot/initrd.c: `reseal initrd` (docs/boot.md §14). */
+/* boot/initrd.c: `reseal initrd` (docs/boot.md §16). */
 int rs_cmd_initrd(int argc, char **argv);
 
 #endif

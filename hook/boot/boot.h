@@ -206,6 +206,20 @@ int rs_session_remount(const rs_session *s, int rw);
  * on: nothing is returned. */
 void rs_session_reseal(const rs_session *s, const rs_bdev *root);
 
+/* --- udev.c: the old names for the rest of a hooked boot (docs/boot.md §16.2) --- */
+/* Write /run/udev/rules.d/90-reseal-alias.rules giving each device of root's
+ * disk that p changes (or will) its old by-uuid / by-partuuid link, and
+ * have udevd reload its rules.  Returns how many links, or -1 (logged). */
+int rs_udev_alias_plan(const rs_plan *p, const rs_bdevs *l, const rs_bdev *root);
+/* The same for one name: spec (UUID=, PARTUUID= or their /dev/disk/by-
+ * forms) becomes a link to b.  -EINVAL for a spec no link can give back
+ * (LABEL=, a node), else 0 or -errno (logged). */
+int rs_udev_alias_spec(const char *spec, const rs_bdev *b);
+/* udevadm trigger --action=change on every device of disk in l, then
+ * udevadm settle: the links, the old ones and the new, exist on return.
+ * Nothing without udevadm.  Never call it while holding the disk's lock. */
+void rs_udev_settle(const rs_bdevs *l, const char *disk);
+
 /* --- finder.c: the root after an interrupted reseal (docs/boot.md §12) --- */
 /* The filesystems of devs other than skip holding a journal, written for
  * their own disk, that lists spec's value (UUID=, PARTUUID=, ...) as an old

@@ -1,5 +1,5 @@
 /* initrd.c: `reseal initrd`, the whole reseal as a step of another
- * initramfs (docs/boot.md §14): the host initramfs has found the root
+ * initramfs (docs/boot.md §16): the host initramfs has found the root
  * device and not mounted it yet.  The same journaled reseal as PID-1 mode
  * (session.c), on a private mount that is gone when this returns.
  *
@@ -31,12 +31,15 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: reseal initrd [--device DEV] [--root SPEC] [--fstype TYPE] [--rootflags OPTS]\n"
-	      "                     [--wait SECONDS]\n"
+	      "                     [--wait SECONDS] [--find]\n"
 	      "Reseal the root inside another initramfs, before it mounts the root: DEV is\n"
 	      "the root's device node, else SPEC (default: root= of /proc/cmdline) is\n"
 	      "waited for, at most SECONDS (default 180; -1: for ever).  Prints the root's\n"
 	      "device node.  Always exits 0 once it runs: a failure is logged, the marker\n"
-	      "kept, and the host's boot goes on.\n", f);
+	      "kept, and the host's boot goes on.\n"
+	      "--find: no reseal; if the root's name is gone because a reseal was\n"
+	      "interrupted, print the node of the filesystem whose journal says it was\n"
+	      "that root (and give it the old name back in udev); else print nothing.\n", f);
 }
 
 /* Is a hibernation image on any swap device?  Then the host resumes from
@@ -116,6 +119,25 @@ reseal_root(rs_session *s, const rs_bdev *root)
 		rs_warn("unable to unmount " INITRD_MNT ": %s", rs_strerr(errno));
 }
 
+/* --find: the host waits for a root name that an interrupted reseal may
+ * have changed already.  If root= names no device and exactly one
+ * filesystem's journal says it was root=, that filesystem is the root: its
+ * node is printed and udev gives it the old name back.  Nothing is
+ * printed when root= is there (or on two devices), or after wait_s. */
+static void
+find_renamed_root(rs_session *s, long wait_s)
+{
+	const rs_bdev *root, *named;
+
+	root = rs_session_find_root(s, 1, wait_s < 0 ? -1 : (int64_t)wait_s * 1000);
+	if (!root || s->twin || rs_bdev_find(s->devs, s->spec, &named, 1) > 0)
+		return;
+	rs_udev_alias_spec(s->spec, root);
+	printf("%s\n", root->path);
+	fflush(stdout);
+	rs_udev_settle(s->devs, root->disk);
+}
+
 /* see cmds.h */
 int
 rs_cmd_initrd(int argc, char **argv)
@@ -124,6 +146,7 @@ rs_cmd_initrd(int argc, char **argv)
 	rs_session s = { INITRD_MNT, cmdline.root, cmdline.rootfstype, cmdline.rootflags, 0,
 		&rs_boot_devs, &rs_boot_ctx, 1 };
 	const char *device = NULL;
+	int find = 0;
 	const rs_bdev *root;
 	char node[48];
 	long wait_s = RS_DEVICE_TIMEOUT_S;
@@ -139,6 +162,11 @@ rs_cmd_initrd(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return RS_EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--find")) {
+			find = 1;
+			i--;   /* no value */
+			continue;
 		}
 		if (!v) {
 			usage(stderr);
@@ -169,6 +197,11 @@ rs_cmd_initrd(int argc, char **argv)
 		return RS_EXIT_OK;
 	}
 	rs_bdev_scan(&rs_boot_devs);
+	if (find) {
+		if (cmdline.reseal != RS_RESEAL_OFF)
+			find_renamed_root(&s, wait_s);
+		return RS_EXIT_OK;
+	}
 	if (device)
 		root = device_at(device);
 	else

@@ -300,7 +300,7 @@ reseal_allowed(const rs_session *s, const rs_bdev *root)
 /* An fd on the whole disk at path holding flock(LOCK_EX), so that udev,
  * which takes the same lock before it probes a disk or re-reads its
  * partition table, leaves it alone while the block stage writes (systemd's
- * block-device locking convention, docs/boot.md §14).  -1 when it cannot
+ * block-device locking convention, docs/boot.md §16.1).  -1 when it cannot
  * be had (logged: the block stage goes on). */
 static int
 lock_disk(const char *path)
@@ -370,6 +370,10 @@ rs_session_reseal(const rs_session *s, const rs_bdev *root)
 		rs_session_remount(s, 0);
 		return;
 	}
+	/* In another initramfs, the host still names the old identifiers
+	 * for the rest of this boot: udev gives them back as links. */
+	if (s->hook)
+		rs_udev_alias_plan(&plan, s->devs, root);
 	lock = s->hook ? lock_disk(diskpath) : -1;
 	if (rs_mend_torn_planned(s->devs, &plan))
 		rs_bdev_scan(s->devs);
@@ -379,6 +383,8 @@ rs_session_reseal(const rs_session *s, const rs_bdev *root)
 		close(lock);   /* udev may look at the disk again */
 	wait_node(rootpath);
 	rs_bdev_scan(s->devs);
+	if (s->hook)
+		rs_udev_settle(s->devs, diskpath + 5);   /* "/dev/" cut */
 	for (i = 0; i < s->devs->n && strcmp(s->devs->dev[i].path, rootpath); i++)
 		;
 	if (i == s->devs->n || rs_session_mount(s, &s->devs->dev[i], 1) < 0) {

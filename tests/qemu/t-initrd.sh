@@ -1,5 +1,5 @@
 # t-initrd.sh: `reseal initrd`, the whole boot-time reseal as one step of
-# another initramfs (docs/boot.md §14).  The host initramfs here is
+# another initramfs (docs/boot.md §16).  The host initramfs here is
 # busybox-init.sh (it finds root=, runs `reseal initrd --device DEV` with
 # /usr/sbin/reseal in the image, mounts the node that prints and
 # switch_roots): the distribution generators themselves are issue 7's
