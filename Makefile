@@ -102,7 +102,7 @@ TEST_LIBS    := $(BEARSSL)/libbearssl.a -static
 TEST_DEPS    := $(BEARSSL)/libbearssl.a $(BUILD)/uapi/linux
 endif
 
-.PHONY: all deps check check-powercut check-crash unit fuzz fuzz-build bench clean demo initramfs man install \
+.PHONY: all deps check check-integration check-powercut check-crash unit fuzz fuzz-build bench clean demo initramfs man install \
 	cross cross-deps cross-test check-cross
 all: $(BUILD)/reseal
 
@@ -137,18 +137,43 @@ $(MAN_DIR)/%: docs/%.scd
 		$(SCDOC) <$< >$@.$$$$.tmp && mv $@.$$$$.tmp $@ || { rm -f $@.$$$$.tmp; exit 1; }
 
 # `make install PREFIX=/usr DESTDIR=/tmp/pkg`: the binary to PREFIX/sbin,
-# each page to PREFIX/share/man/manSECTION.
+# each page to PREFIX/share/man/manSECTION, and the integrations
+# (docs/integrations.md) where each reads them: initramfs-tools' hook and
+# boot scripts (/usr/share/initramfs-tools for PREFIX=/usr, else the
+# admin's /etc/initramfs-tools), dracut's module 90reseal (dracut reads
+# /usr/lib/dracut/modules.d only), the refresh unit (PREFIX/lib/systemd/
+# system: systemd reads /usr/local/lib/systemd/system too) and its script.
 PREFIX     ?= /usr/local
 MANPREFIX  ?= $(PREFIX)/share/man
+SBINDIR    ?= $(PREFIX)/sbin
+LIBDIR     ?= $(PREFIX)/lib
+INITRAMFS_TOOLS_DIR ?= $(if $(filter /usr,$(PREFIX)),/usr/share/initramfs-tools,/etc/initramfs-tools)
+DRACUT_MODULES_DIR  ?= /usr/lib/dracut/modules.d
+SYSTEMD_UNIT_DIR    ?= $(LIBDIR)/systemd/system
+INTEGRATION := initramfs-tools/hooks/reseal initramfs-tools/scripts/local-top/reseal \
+	initramfs-tools/scripts/local-premount/reseal \
+	dracut/90reseal/module-setup.sh dracut/90reseal/reseal-dracut.sh \
+	dracut/90reseal/reseal-initrd.service dracut/90reseal/reseal-pre-mount.sh \
+	dracut/90reseal/reseal-find.sh \
+	systemd/reseal-initramfs-refresh systemd/reseal-initramfs-refresh.service
+# where each file of initramfs/ goes, and its mode
+dest_of = $(patsubst initramfs-tools/%,$(INITRAMFS_TOOLS_DIR)/%,$(patsubst dracut/%,$(DRACUT_MODULES_DIR)/%,$(patsubst systemd/%.service,$(SYSTEMD_UNIT_DIR)/%.service,$(patsubst systemd/reseal-initramfs-refresh,$(LIBDIR)/reseal/initramfs-refresh,$(1)))))
+mode_of = $(if $(filter %.service,$(1)),0644,0755)
 
 install: $(BUILD)/reseal $(MAN)
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(BUILD)/reseal $(DESTDIR)$(PREFIX)/sbin/reseal
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(BUILD)/reseal $(DESTDIR)$(SBINDIR)/reseal
 	@set -e; for m in $(MAN); do \
 		d=$(DESTDIR)$(MANPREFIX)/man$${m##*.}; \
 		echo "install -m 0644 $$m $$d/"; \
 		install -d $$d; install -m 0644 $$m $$d/; \
 	done
+	@set -e; $(foreach f,$(INTEGRATION),\
+		echo "install -m $(call mode_of,$(f)) initramfs/$(f) $(DESTDIR)$(call dest_of,$(f))"; \
+		install -d $(dir $(DESTDIR)$(call dest_of,$(f))); \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' initramfs/$(f) \
+			>$(DESTDIR)$(call dest_of,$(f)); \
+		chmod $(call mode_of,$(f)) $(DESTDIR)$(call dest_of,$(f));)
 
 # Unit-test binary: glibc + ASan/UBSan, all product code but main.c.
 $(BUILD)/reseal-test: $(LIB_SRC) $(HDR) $(TEST_SRC) $(wildcard tests/unit/*.h) VERSION Makefile $(TEST_DEPS)
@@ -226,6 +251,13 @@ fuzz: deps $(FUZZ_SEL)
 
 check: deps cross-test $(BUILD)/reseal $(BUILD)/reseal-test $(BUILD)/reseal-test-no128 $(BUILD)/reseal-asan $(BUILD)/reseal-fault $(FUZZ_BIN) $(MAN)
 	@sh tests/run.sh
+
+# reseal inside initramfs-tools and dracut (systemd and shell mode) on a
+# real Debian 12 image booted through GRUB (docs/integrations.md); not yet
+# part of make check.  INTEGRATION_GENS="initramfs-tools dracut-systemd
+# dracut-shell" picks generators.
+check-integration: deps $(BUILD)/reseal $(MAN)
+	RESEAL=$(abspath $(BUILD))/reseal bash tests/qemu/integration.sh
 
 # Every N of the power-cut test (make check runs a stride of them).
 check-powercut: deps $(BUILD)/reseal $(BUILD)/reseal-fault

@@ -3,7 +3,8 @@
  * Messages have one shape (docs/style.md §3):
  *     reseal: <level>: <text>
  * On a terminal or in hook mode they go to stderr; as PID 1 (docs/boot.md
- * §6) the sink is /dev/kmsg with a <N> priority prefix.  Never pass secrets. */
+ * §6) the sink is /dev/kmsg with a <N> priority prefix; `reseal initrd`
+ * outside a systemd unit writes both.  Never pass secrets. */
 #ifndef RS_LOG_H
 #define RS_LOG_H
 
@@ -23,6 +24,14 @@ void rs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* Send messages to /dev/kmsg as "<N>reseal: ..." (boot mode), or back to
  * stderr with fd < 0.  Returns the previous fd. */
 int rs_log_set_kmsg(int fd);
+
+/* Send messages to /dev/kmsg from now on, with its rate limit lifted
+ * (printk_devkmsg=on) until rs_log_kmsg_close() puts the knob back; with
+ * tee, to stderr too (`reseal initrd`: the console, and the journal later
+ * reads the kernel's buffer).  Without /dev/kmsg: nothing changes. */
+void rs_log_kmsg_open(int tee);
+/* (rs_log_kmsg_close: the knob back; messages keep going to /dev/kmsg.) */
+void rs_log_kmsg_close(void);
 
 /* strerror() of a -errno (or errno) value; where musl has no text, the
  * kernel's meaning for EUCLEAN, or "errno N" (never "No error information"). */

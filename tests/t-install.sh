@@ -1,6 +1,9 @@
 # t-install.sh: `make install DESTDIR=... PREFIX=/usr` into a scratch root:
-#   - exactly the binary (0755, the same bytes as build/reseal) and the two
-#     man pages (0644) land where a package puts them;
+#   - exactly the binary (0755, the same bytes as build/reseal), the two
+#     man pages (0644) and the integrations (initramfs-tools hook and boot
+#     scripts, dracut's 90reseal, the initramfs refresh unit and script:
+#     docs/integrations.md) land where a package puts them, naming the
+#     installed paths, and every script parses;
 #   - each page renders with `man -l` without a single warning;
 #   - the pages cannot drift from the code: reseal(8) has an entry for every
 #     command, option and operation `reseal --help` lists (and no other
@@ -26,14 +29,45 @@ fi
 # 1. The files, their modes, nothing else.
 (cd "$D" && find . ! -type d -printf '%P %m %y\n' | LC_ALL=C sort) >"$T/files"
 cat >"$T/files.want" <<'EOF'
+usr/lib/dracut/modules.d/90reseal/module-setup.sh 755 f
+usr/lib/dracut/modules.d/90reseal/reseal-dracut.sh 755 f
+usr/lib/dracut/modules.d/90reseal/reseal-find.sh 755 f
+usr/lib/dracut/modules.d/90reseal/reseal-initrd.service 644 f
+usr/lib/dracut/modules.d/90reseal/reseal-pre-mount.sh 755 f
+usr/lib/reseal/initramfs-refresh 755 f
+usr/lib/systemd/system/reseal-initramfs-refresh.service 644 f
 usr/sbin/reseal 755 f
+usr/share/initramfs-tools/hooks/reseal 755 f
+usr/share/initramfs-tools/scripts/local-premount/reseal 755 f
+usr/share/initramfs-tools/scripts/local-top/reseal 755 f
 usr/share/man/man5/reseal.conf.5 644 f
 usr/share/man/man8/reseal.8 644 f
 EOF
 if cmp -s "$T/files" "$T/files.want"; then
-	pass "installs sbin/reseal 0755, man8/reseal.8 and man5/reseal.conf.5 0644, nothing else"
+	pass "installs sbin/reseal, the man pages, the initramfs-tools and dracut integrations and the refresh unit, nothing else"
 else
 	fail "installed files"; diff "$T/files.want" "$T/files" | sed 's/^/    | /'
+fi
+# The integrations name the installed paths, and parse.
+check "no @PLACEHOLDER@ is left in the installed integration files" \
+	sh -c '! grep -rl "@[A-Z]*@" "$1/usr/lib/dracut" "$1/usr/lib/reseal" "$1/usr/lib/systemd" "$1/usr/share/initramfs-tools"' - "$D"
+check "the initramfs-tools hook copies the installed binary" \
+	grep -qx 'RESEAL_BIN=/usr/sbin/reseal' "$D/usr/share/initramfs-tools/hooks/reseal"
+check "the refresh unit runs the installed script" \
+	grep -qx 'ExecStart=/usr/lib/reseal/initramfs-refresh' "$D/usr/lib/systemd/system/reseal-initramfs-refresh.service"
+for f in "$D"/usr/share/initramfs-tools/hooks/reseal "$D"/usr/share/initramfs-tools/scripts/*/reseal \
+	"$D"/usr/lib/dracut/modules.d/90reseal/*.sh "$D"/usr/lib/reseal/initramfs-refresh; do
+	case $f in *module-setup.sh) sh=bash ;; *) sh=sh ;; esac
+	check "$sh -n ${f#"$D/"}" $sh -n "$f"
+done
+PREFIX_LOCAL=$T/local
+if make -C "$TOP" -o build/reseal install DESTDIR="$PREFIX_LOCAL" MAN_DIR="$T/man" >"$T/make.out" 2>&1; then
+	check "PREFIX=/usr/local: initramfs-tools files in /etc/initramfs-tools, naming /usr/local/sbin/reseal" \
+		grep -qx 'RESEAL_BIN=/usr/local/sbin/reseal' "$PREFIX_LOCAL/etc/initramfs-tools/hooks/reseal"
+	check "PREFIX=/usr/local: the unit in /usr/local/lib/systemd/system" \
+		test -f "$PREFIX_LOCAL/usr/local/lib/systemd/system/reseal-initramfs-refresh.service"
+else
+	fail "make install (PREFIX=/usr/local)"
 fi
 check "the installed binary is build/reseal" cmp "$D/usr/sbin/reseal" "$TOP/build/reseal"
 check "the installed binary runs" \

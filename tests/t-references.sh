@@ -15,7 +15,8 @@ OTHER=99999999-8888-4777-a666-555555555555   # not changed: must survive
 R=$T/root
 mkdir -p "$R"/etc/default "$R"/etc/kernel "$R"/etc/initramfs-tools/conf.d "$R"/boot/grub \
 	"$R"/boot/loader/entries "$R"/boot/efi/EFI/debian "$R"/boot/efi/EFI/BOOT "$R"/boot/extlinux \
-	"$R"/boot/firmware "$R"/etc/systemd/system/swap.target.wants "$R"/etc/default/grub.d
+	"$R"/boot/firmware "$R"/etc/systemd/system/swap.target.wants "$R"/etc/default/grub.d \
+	"$R"/etc/dracut.conf.d
 
 cat >"$R/etc/fstab" <<EOF2
 # /etc/fstab: static file system information.
@@ -33,6 +34,7 @@ printf 'GRUB_CMDLINE_LINUX_DEFAULT="quiet resume=UUID=%s"\nGRUB_CMDLINE_LINUX=""
 printf 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX root=PARTUUID=%s"\n' "$PARTU" >"$R/etc/default/grub.d/50-cloud.cfg"
 printf 'root=UUID=%s ro quiet\n' "$ROOTU" >"$R/etc/kernel/cmdline"
 printf 'RESUME=UUID=%s\n' "$SWAPU" >"$R/etc/initramfs-tools/conf.d/resume"
+printf 'kernel_cmdline="root=UUID=%s resume=UUID=%s"\n' "$ROOTU" "$SWAPU" >"$R/etc/dracut.conf.d/90-root.conf"
 cat >"$R/boot/grub/grub.cfg" <<EOF2
 search --no-floppy --fs-uuid --set=root $ROOTU
 menuentry 'Debian GNU/Linux' --class debian \$menuentry_id_option 'gnulinux-simple-$ROOTU' {

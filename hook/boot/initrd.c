@@ -138,9 +138,26 @@ find_renamed_root(rs_session *s, long wait_s)
 	rs_udev_settle(s->devs, root->disk);
 }
 
+static int initrd_main(int argc, char **argv);
+
 /* see cmds.h */
 int
 rs_cmd_initrd(int argc, char **argv)
+{
+	int r;
+
+	/* A systemd unit's stderr is the journal already.  Elsewhere (a
+	 * shell initramfs) stderr is the console, gone once the host boots:
+	 * /dev/kmsg too, which the journal reads when it starts. */
+	if (!getenv("JOURNAL_STREAM"))
+		rs_log_kmsg_open(1);
+	r = initrd_main(argc, argv);
+	rs_log_kmsg_close();
+	return r;
+}
+
+static int
+initrd_main(int argc, char **argv)
 {
 	static char text[4096];
 	rs_session s = { INITRD_MNT, cmdline.root, cmdline.rootfstype, cmdline.rootflags, 0,

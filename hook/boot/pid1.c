@@ -109,42 +109,6 @@ ensure_stdio(void)
 	}
 }
 
-#define DEVKMSG_KNOB "/proc/sys/kernel/printk_devkmsg"
-static char devkmsg_saved[16];
-
-/* /dev/kmsg allows 10 records per 5 s per open file by default; a reseal
- * logs more than that, and a dropped "resealed" line would hide what
- * happened.  Lift the limit while we run and put it back before handing
- * over (set_devkmsg(NULL)). */
-static void
-set_devkmsg(const char *value)
-{
-	int fd;
-
-	/* The knob's values ("on", "off", "ratelimit") all fit; a value that
-	 * does not is left alone. */
-	if (value && rs_read_file(DEVKMSG_KNOB, devkmsg_saved, sizeof devkmsg_saved, NULL) < 0)
-		devkmsg_saved[0] = 0;
-	if (!devkmsg_saved[0])
-		return;
-	fd = open(DEVKMSG_KNOB, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	value = value ? value : devkmsg_saved;
-	(void)rs_write_full(fd, value, strlen(value));
-	close(fd);
-}
-
-static void
-log_open(void)
-{
-	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0)
-		rs_log_set_kmsg(fd);
-	set_devkmsg("on\n");
-}
-
 static void
 read_cmdline(void)
 {
@@ -188,7 +152,7 @@ rs_boot_main(int argc, char **argv)
 	(void)argc;
 	mount_api();
 	ensure_stdio();
-	log_open();
+	rs_log_kmsg_open(0);
 	reboot(RB_DISABLE_CAD);
 	read_cmdline();
 	mount_api_report();
@@ -217,7 +181,7 @@ rs_boot_main(int argc, char **argv)
 		rs_panic("no usable init in the new root");
 	/* bench/boot.sh measures kernel start -> this line from kmsg stamps. */
 	rs_info("handing over to %s", init);
-	set_devkmsg(NULL);
+	rs_log_kmsg_close();
 	r = rs_switch_root(RS_NEWROOT, init, argv);
 	rs_err("unable to start %s: %s", init, rs_strerr(r));
 	rs_panic("switch_root failed");

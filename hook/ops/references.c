@@ -37,6 +37,7 @@ static const struct { const char *dir, *pattern; } globs[] = {
 	{ "/boot/efi/loader/entries", "*.conf" },    /* BLS on the ESP */
 	{ "/efi/loader/entries", "*.conf" },
 	{ "/etc/default/grub.d", "*.cfg" },
+	{ "/etc/dracut.conf.d", "*.conf" },          /* kernel_cmdline="root=UUID=..." */
 	{ "/etc/systemd/system", "*.mount" },
 	{ "/etc/systemd/system", "*.swap" },
 };

@@ -26,7 +26,8 @@
 # is masked.
 #
 # Cache: the image and its OUT.img.env are built once into
-# /var/tmp/reseal-cache/debian12-HASH/ (HASH: this script's sha256, so any
+# /var/tmp/reseal-cache/debian12-HASH/ (HASH: the sha256 of this script and
+# tests/images/reseal-report, so any
 # change here rebuilds) and copied (sparse) to OUT.img from there.
 # OUT.img.env: DISK_GUID, *_PARTUUID, *_UUID, MACHINE_ID, HOSTKEY_* of the
 # template.  Needs root and toolchain/qemu-deps.sh (debootstrap).
@@ -51,7 +52,7 @@ for t in debootstrap sgdisk mkfs.ext4 mkfs.xfs mkfs.vfat mkswap mmd mcopy; do
 done
 
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-KEY=$(sha256sum "$0" | cut -c1-16)
+KEY=$(cat "$0" "$(dirname "$0")/reseal-report" | sha256sum | cut -c1-16)
 CACHE=/var/tmp/reseal-cache/debian12-$KEY
 copy_out() {
 	cp --sparse=always "$CACHE/debian12.img" "$OUT"
@@ -155,35 +156,7 @@ PARTUUID=$SRV_PARTUUID /srv     xfs     defaults        0       2
 UUID=$SWAP_UUID none            swap    sw              0       0
 EOF
 
-cat >"$R/usr/local/sbin/reseal-report" <<'EOF'
-#!/bin/sh
-# Test image only (tests/images/debian12.sh): wait for the boot to finish,
-# print what the tests compare on the console, power off.
-state=$(systemctl is-system-running --wait)
-up=$(cut -d' ' -f1 /proc/uptime)
-echo 1 >/proc/sys/kernel/printk
-exec >/dev/console 2>&1
-echo "==IDENTITY-BEGIN=="
-echo "--- system-state"; echo "$state"
-echo "--- uptime"; echo "$up"
-echo "--- failed-units"; systemctl --failed --no-legend --plain
-echo "--- machine-id"; cat /etc/machine-id
-echo "--- hostname"; cat /etc/hostname
-echo "--- hostkeys"; for k in /etc/ssh/ssh_host_*_key.pub; do cut -d' ' -f1,2 "$k"; done
-echo "--- hostkey-files"; ls /etc/ssh | grep '^ssh_host_'
-echo "--- sshd"; systemctl is-active ssh.service
-# blkid without arguments leaves out whole disks (their PTUUID)
-devs=$(ls /sys/class/block | grep -v -e '^loop' -e '^ram' -e '^sr' | sed 's|^|/dev/|')
-echo "--- blkid"; blkid -c /dev/null $devs
-echo "--- analyze"; systemd-analyze time 2>&1 | head -n 1
-echo "--- reseal-dir"; ls /etc/reseal 2>/dev/null
-echo "--- fstab"; cat /etc/fstab
-echo "--- mounts"; cat /proc/mounts
-echo "--- swaps"; cat /proc/swaps
-echo "==IDENTITY-END=="
-systemctl --no-block poweroff
-EOF
-chmod 0755 "$R/usr/local/sbin/reseal-report"
+install -m 0755 "$(dirname "$0")/reseal-report" "$R/usr/local/sbin/reseal-report"
 cat >"$R/etc/systemd/system/reseal-report.service" <<'EOF'
 [Unit]
 Description=Test image: report the identity on the console, then power off
@@ -225,7 +198,7 @@ mkdir "$W/out"
 mv "$IMG" "$IMG.env" "$W/out/"
 [ $REBUILD = 0 ] || rm -rf "$CACHE"
 mv -T "$W/out" "$CACHE" 2>/dev/null || [ -s "$CACHE/debian12.img.env" ] || die "cannot store $CACHE"
-find /var/tmp/reseal-cache -maxdepth 1 -name 'debian12-*' ! -name "debian12-$KEY" ! -name 'debian12-build.*' \
+find /var/tmp/reseal-cache -maxdepth 1 -name 'debian12-*' ! -name 'debian12-grub-*' ! -name "debian12-$KEY" ! -name 'debian12-build.*' \
 	-exec rm -rf {} +
 copy_out
 echo "debian12: built $CACHE in $(( $(date +%s) - start )) s ($(du -k "$CACHE/debian12.img" | cut -f1) KiB used)"
