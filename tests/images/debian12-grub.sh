@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/images/debian12-grub.sh: a real, bootable Debian 12 (bookworm)
 # systemd disk image with its own kernel and GRUB for BIOS, the template of
-# the initramfs integration tests (tests/qemu/t-integration.sh).
+# the initramfs integration tests (tests/qemu/integration.sh).
 #
 #   tests/images/debian12-grub.sh OUT.img [--rebuild]
 #
@@ -30,7 +30,7 @@
 # monitor once it has reached sshd).
 #
 # Cache: built once into /var/tmp/reseal-cache/debian12-grub-HASH/ (HASH:
-# the sha256 of this script and reseal-report) and copied (sparse) to
+# the sha256 of this script, reseal-report and layout.sh) and copied (sparse) to
 # OUT.img.  OUT.img.env: as debian12.sh, plus KVER.  Needs root,
 # toolchain/qemu-deps.sh (debootstrap, QEMU).  About 6-10 minutes cold.
 set -euo pipefail
@@ -55,7 +55,8 @@ done
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-KEY=$(cat "$0" "$HERE/reseal-report" | sha256sum | cut -c1-16)
+. "$(dirname "$0")/layout.sh"
+KEY=$(cat "$0" "$HERE/reseal-report" "$HERE/layout.sh" | sha256sum | cut -c1-16)
 CACHE=/var/tmp/reseal-cache/debian12-grub-$KEY
 copy_out() {
 	cp --sparse=always "$CACHE/debian12-grub.img" "$OUT"
@@ -127,68 +128,12 @@ GRUB_DISABLE_RECOVERY=true
 GRUB_DISABLE_OS_PROBER=true
 EOF
 
-uuid() { cat /proc/sys/kernel/random/uuid; }
-hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
-
-# --- partition table -------------------------------------------------------------
-truncate -s 1840M "$IMG"
-sgdisk -n1:2048:+32M -t1:EF00 -c1:"EFI System Partition" \
-	-n2:0:+1400M -t2:8304 -c2:root \
-	-n3:0:+300M -t3:8300 -c3:srv \
-	-n4:0:+64M -t4:8200 -c4:swap "$IMG" >"$W/sgdisk.log" 2>&1 &&
-	sgdisk -a 1 -n5:34:2047 -t5:EF02 -c5:bios "$IMG" >>"$W/sgdisk.log" 2>&1 ||
-	{ cat "$W/sgdisk.log" >&2; die "sgdisk failed"; }
-declare -A P_FIRST P_LAST P_GUID
-for n in 1 2 3 4 5; do
-	sgdisk -i $n "$IMG" >"$W/part$n"
-	P_FIRST[$n]=$(sed -n 's/^First sector: \([0-9]*\).*/\1/p' "$W/part$n")
-	P_LAST[$n]=$(sed -n 's/^Last sector: \([0-9]*\).*/\1/p' "$W/part$n")
-	P_GUID[$n]=$(sed -n 's/^Partition unique GUID: //p' "$W/part$n" | tr A-F a-f)
-done
-DISK_GUID=$(sgdisk -p "$IMG" | sed -n 's/^Disk identifier (GUID): //p' | tr A-F a-f)
-# shellcheck disable=SC2034 # written to the .env through ${!v}
-ESP_PARTUUID=${P_GUID[1]} ROOT_PARTUUID=${P_GUID[2]} SRV_PARTUUID=${P_GUID[3]} SWAP_PARTUUID=${P_GUID[4]} BIOS_PARTUUID=${P_GUID[5]}
-[ -n "$DISK_GUID" ] && [ -n "$BIOS_PARTUUID" ] || die "sgdisk wrote no partition table"
-ESP_ID=$(hex 4 | tr a-f A-F)
-ESP_UUID=${ESP_ID:0:4}-${ESP_ID:4:4}
-ROOT_UUID=$(uuid) SRV_UUID=$(uuid) SWAP_UUID=$(uuid)
-MACHINE_ID=$(hex 16)
-
-mkpart() { truncate -s $(( (P_LAST[$1] - P_FIRST[$1] + 1) * 512 )) "$2"; }
-putpart() {
-	dd if="$2" of="$IMG" bs=1M oflag=seek_bytes seek=$(( P_FIRST[$1] * 512 )) \
-		conv=sparse,notrunc status=none
-	rm -f "$2"
-}
-
-# --- p1 ESP, p3 XFS, p4 swap -----------------------------------------------------
-mkpart 1 "$W/p1"
-mkfs.vfat -i "$ESP_ID" -n ESP "$W/p1" >/dev/null
-mkdir -p "$W/esp/EFI/debian"
-printf "search.fs_uuid %s root hd0,gpt2\nset prefix=(\$root)'/boot/grub'\nconfigfile \$prefix/grub.cfg\n" \
-	"$ROOT_UUID" >"$W/esp/EFI/debian/grub.cfg"
-MTOOLS_SKIP_CHECK=1 mcopy -s -i "$W/p1" "$W/esp/EFI" ::/
-putpart 1 "$W/p1"
-mkpart 3 "$W/p3"
-mkfs.xfs -q -f -m uuid="$SRV_UUID" -L srv "$W/p3"
-putpart 3 "$W/p3"
-mkpart 4 "$W/p4"
-mkswap -U "$SWAP_UUID" -L swap "$W/p4" >"$W/mkswap.log" 2>&1 || { cat "$W/mkswap.log" >&2; die "mkswap failed"; }
-putpart 4 "$W/p4"
+# --- partition table, p1 ESP, p3 XFS, p4 swap (layout.sh) ------------------------
+layout_partition 1840M 1400 bios
+layout_filesystems
 
 # --- p2 root: configuration ------------------------------------------------------
-echo "$MACHINE_ID" >"$R/etc/machine-id"
-echo debian12-template >"$R/etc/hostname"
-printf '127.0.0.1\tlocalhost\n127.0.1.1\tdebian12-template\n' >"$R/etc/hosts"
-mkdir -p "$R/boot/efi" "$R/srv"
-cat >"$R/etc/fstab" <<EOF
-# /etc/fstab: static file system information.
-# <file system> <mount point>   <type>  <options>       <dump>  <pass>
-UUID=$ROOT_UUID /               ext4    errors=remount-ro 0       1
-UUID=$ESP_UUID  /boot/efi       vfat    umask=0077      0       1
-PARTUUID=$SRV_PARTUUID /srv     xfs     defaults        0       2
-UUID=$SWAP_UUID none            swap    sw              0       0
-EOF
+layout_root_config
 # initramfs-tools' resume: the swap by UUID, as RESUME=auto would pick it
 echo "RESUME=UUID=$SWAP_UUID" >"$R/etc/initramfs-tools/conf.d/resume"
 
@@ -242,9 +187,7 @@ sleep 30
 EOF
 chmod 0755 "$R/usr/local/sbin/grub-setup-once"
 
-mkpart 2 "$W/p2"
-mkfs.ext4 -q -F -U "$ROOT_UUID" -L root -d "$R" "$W/p2"
-putpart 2 "$W/p2"
+layout_root_fs
 
 timeout 600 qemu-system-x86_64 -accel tcg -m 1024 -nographic -no-reboot \
 	-drive file="$IMG",format=raw,if=virtio -nic none \
@@ -254,17 +197,7 @@ timeout 600 qemu-system-x86_64 -accel tcg -m 1024 -nographic -no-reboot \
 grep -q '==GRUB-OK==' "$W/install.log" ||
 	{ tr -d '\r' <"$W/install.log" | tail -n 30 >&2; die "grub-install in the installer boot failed"; }
 
-{
-	echo "# identifiers of the Debian 12 GRUB template (tests/images/debian12-grub.sh)"
-	for v in DISK_GUID ESP_PARTUUID ROOT_PARTUUID SRV_PARTUUID SWAP_PARTUUID BIOS_PARTUUID \
-		ESP_UUID ROOT_UUID SRV_UUID SWAP_UUID MACHINE_ID KVER; do
-		echo "$v=${!v}"
-	done
-	for k in "$R"/etc/ssh/ssh_host_*_key.pub; do
-		t=${k##*/ssh_host_}; t=${t%_key.pub}
-		echo "HOSTKEY_${t^^}='$(cut -d' ' -f1,2 "$k")'"
-	done
-} >"$IMG.env"
+layout_env DISK_GUID ESP_PARTUUID ROOT_PARTUUID SRV_PARTUUID SWAP_PARTUUID BIOS_PARTUUID ESP_UUID ROOT_UUID SRV_UUID SWAP_UUID MACHINE_ID KVER
 
 mkdir "$W/out"
 mv "$IMG" "$IMG.env" "$W/out/"
