@@ -26,14 +26,14 @@ static const char *const udevadm_paths[] = {
 	"/usr/bin/udevadm", "/bin/udevadm", "/usr/sbin/udevadm", "/sbin/udevadm",
 };
 
-/* Run udevadm with args; its exit status, or -1 if there is no udevadm
- * (a host without udev: the links do not matter there). */
+/* Run udevadm with the n arguments args; its exit status, or -1 if there
+ * is no udevadm (a host without udev: the links do not matter there). */
 static int
-udevadm(const char *a1, const char *a2, const char *a3, const char *const *more, int nmore)
+udevadm(const char *const *args, int n)
 {
-	const char *argv[16] = { "udevadm", a1, a2, a3 };
+	const char *argv[16] = { "udevadm" };
 	const char *path = NULL;
-	int argc = a3 ? 4 : a2 ? 3 : 2, status, i;
+	int argc = 1, status, i;
 	size_t p;
 	pid_t pid;
 
@@ -46,8 +46,8 @@ udevadm(const char *a1, const char *a2, const char *a3, const char *const *more,
 		rs_debug("no udevadm: udev's links are left as they are");
 		return -1;
 	}
-	for (i = 0; i < nmore && argc < 15; i++)
-		argv[argc++] = more[i];
+	for (i = 0; i < n && argc < 15; i++)
+		argv[argc++] = args[i];
 	argv[argc] = NULL;
 	if ((pid = fork()) < 0) {
 		rs_warn("unable to run udevadm: %s", rs_strerr(errno));
@@ -64,7 +64,7 @@ udevadm(const char *a1, const char *a2, const char *a3, const char *const *more,
 			return -1;
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 	if (status)
-		rs_warn("udevadm %s %s exited with %d", a1, a2 ? a2 : "", status);
+		rs_warn("udevadm %s exited with %d", args[0], status);
 	return status;
 }
 
@@ -105,7 +105,7 @@ install_rules(const char *rules, size_t len)
 		return -e;
 	}
 	rs_debug("%s", rules);
-	udevadm("control", "--reload", NULL, NULL, 0);
+	udevadm((const char *const[]){ "control", "--reload" }, 2);
 	return 0;
 }
 
@@ -186,18 +186,18 @@ rs_udev_alias_spec(const char *spec, const rs_bdev *b)
 void
 rs_udev_settle(const rs_bdevs *l, const char *disk)
 {
-	const char *nodes[12];
-	int i, n = 0;
+	const char *trigger[13] = { "trigger", "--action=change" };
+	int i, n = 2;
 
-	for (i = 0; i < l->n && n < 12; i++)
+	for (i = 0; i < l->n && n < 13; i++)
 		if (!strcmp(l->dev[i].disk, disk))
-			nodes[n++] = l->dev[i].path;
-	if (!n)
+			trigger[n++] = l->dev[i].path;
+	if (n == 2)
 		return;
 	/* Change events re-run the rules (the alias included) and re-probe
 	 * the new identifiers; settle so the host sees the links when this
 	 * returns.  Never settle while holding the disk's lock: udevd would
 	 * wait for it until the timeout. */
-	if (udevadm("trigger", "--action=change", NULL, nodes, n) >= 0)
-		udevadm("settle", "--timeout=60", NULL, NULL, 0);
+	if (udevadm(trigger, n) >= 0)
+		udevadm((const char *const[]){ "settle", "--timeout=60" }, 2);
 }

@@ -5,6 +5,6 @@
 # the root keeps its name (root=UUID=OLD stays valid through reseal's udev
 # alias).  reseal exits 0 on every failure: the boot goes on.
 if [ -x /usr/sbin/reseal ] && [ "$(getarg reseal=)" != off ]; then
+    # reseal has udev settle after its partition re-read itself
     /bin/sh /usr/lib/reseal/reseal-dracut.sh >/dev/null
-    udevadm settle --timeout=30 2>/dev/null
 fi
