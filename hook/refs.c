@@ -114,7 +114,11 @@ match_at(const rs_ref *ref, const char *p, size_t n, int *esc, int *upper)
 	} else if (i < n && is_word(p[i])) {
 		return 0;
 	}
-	*upper = letters && uppers == letters;
+	/* An occurrence without letters ("1234-5678") shows no case style:
+	 * the kind's own then, as blkid prints it (vfat serials uppercase).
+	 * Lowercase there would name a /dev/disk/by-uuid link that does not
+	 * exist, and mount would not find the ESP. */
+	*upper = letters ? uppers == letters : ref->kind == RS_REF_SERIAL;
 	return i;
 }
 

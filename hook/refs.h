@@ -11,7 +11,8 @@
  * systemd unit names the escaped form (dashes as "\x2d") is matched too.
  * The replacement keeps the case style of each occurrence (an all-uppercase
  * occurrence gets an uppercase value), so fstab's "UUID=ABCD-1234" stays in
- * the form blkid and mount expect. */
+ * the form blkid and mount expect; an occurrence without letters gets the
+ * kind's blkid form: uppercase for vfat serials, lowercase otherwise. */
 #ifndef RS_REFS_H
 #define RS_REFS_H
 

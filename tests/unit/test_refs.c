@@ -47,6 +47,18 @@ test_refs(void)
 	CHECK("vfat serial stays uppercase",
 	    !strcmp(rw(&r, "UUID=ABCD-1234 /boot/efi vfat umask=0077 0 1", &n),
 	        "UUID=BEEF-0001 /boot/efi vfat umask=0077 0 1"));
+	{
+		rs_refs d;
+
+		memset(&d, 0, sizeof d);
+		CHECK("a serial of digits only becomes blkid's uppercase form",
+		    rs_refs_add(&d, "1234-5678", "c60b-eb1c") == 0 &&
+		    rs_refs_add(&d, "12345678-1234-1234-1234-123456789012",
+		                    "abcdef01-2222-3333-4444-555555555555") == 0 &&
+		    !strcmp(rw(&d, "UUID=1234-5678 /boot/efi vfat", &n), "UUID=C60B-EB1C /boot/efi vfat") &&
+		    !strcmp(rw(&d, "UUID=12345678-1234-1234-1234-123456789012 /",
+		            &n), "UUID=abcdef01-2222-3333-4444-555555555555 /"));
+	}
 	CHECK("a longer token containing the old value is not touched",
 	    !strcmp(rw(&r, "11111111-2222-3333-4444-5555555555550 XABCD-1234 ABCD-12345", &n),
 	        "11111111-2222-3333-4444-5555555555550 XABCD-1234 ABCD-12345") && n == 0);
