@@ -3,7 +3,7 @@
 #
 #   tests/qemu/mkgolden.sh OUT.img [--reseal BIN] [--no-marker] [--pubkey FILE]
 #                          [--conf FILE] [--esp-fat 16|32] [--size MiB]
-#                          [--guest-busybox BIN]
+#                          [--guest-busybox BIN] [--esp-serial XXXXXXXX]
 #
 # A sparse raw image with a GPT:
 #   p1  ESP, vfat (FAT32 by default), 64 MiB, type EF00: EFI/BOOT/BOOTX64.EFI
@@ -21,6 +21,8 @@
 #       /etc/reseal/reseal.conf ("types = ed25519 ecdsa" unless --conf)
 #   p3  /srv, XFS, 300 MiB (xfsprogs 6.1 refuses less than 300 MiB)
 #   p4  swap, 32 MiB
+# --esp-serial: the ESP's serial (8 hex digits; random by default): t-boot.sh
+# gives one of digits only, whose fstab line shows no case of its own.
 # --guest-busybox BIN: a guest of another architecture (the ARM boot test):
 # BIN, its static busybox, replaces the host's, and the host's sshd and
 # util-linux programs are left out, so the guest has busybox's mount and
@@ -38,7 +40,7 @@ set -euo pipefail
 usage() { sed -n '4,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 100; }
 die() { echo "mkgolden.sh: fatal: $*" >&2; exit 111; }
 
-OUT='' RESEAL_BIN='' MARKER=1 PUBKEY='' CONF='' FAT=32 SIZE=1024 GUEST_BB=''
+OUT='' RESEAL_BIN='' MARKER=1 PUBKEY='' CONF='' FAT=32 SIZE=1024 GUEST_BB='' ESP_ID=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--reseal) RESEAL_BIN=${2:?}; shift 2 ;;
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--esp-fat) FAT=${2:?}; shift 2 ;;
 	--size) SIZE=${2:?}; shift 2 ;;
 	--guest-busybox) GUEST_BB=${2:?}; shift 2 ;;
+	--esp-serial) ESP_ID=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
 	-*) echo "mkgolden.sh: unknown option $1" >&2; usage ;;
 	*) [ -z "$OUT" ] || usage; OUT=$1; shift ;;
@@ -55,6 +58,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$OUT" ] || usage
 case $FAT in 16|32) ;; *) usage ;; esac
+case $ESP_ID in '' | [0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]) ;; *) usage ;; esac
 [ "$(id -u)" = 0 ] || die "needs root (root-owned files in the image)"
 for t in sgdisk mkfs.ext4 mkfs.xfs mkfs.vfat mkswap mmd mcopy ssh-keygen busybox; do
 	command -v $t >/dev/null || die "$t is missing (run toolchain/qemu-deps.sh)"
@@ -93,7 +97,7 @@ ESP_PARTUUID=${P_GUID[1]} ROOT_PARTUUID=${P_GUID[2]}
 SRV_PARTUUID=${P_GUID[3]} SWAP_PARTUUID=${P_GUID[4]}
 [ -n "$DISK_GUID" ] && [ -n "$SWAP_PARTUUID" ] || die "sgdisk wrote no partition table"
 
-ESP_ID=$(hex 4 | tr a-f A-F)
+ESP_ID=$(echo "${ESP_ID:-$(hex 4)}" | tr a-f A-F)
 ESP_UUID=${ESP_ID:0:4}-${ESP_ID:4:4}
 ROOT_UUID=$(uuid) SRV_UUID=$(uuid) SWAP_UUID=$(uuid)
 MACHINE_ID=$(hex 16)
