@@ -253,11 +253,11 @@ check: deps cross-test $(BUILD)/reseal $(BUILD)/reseal-test $(BUILD)/reseal-test
 	@sh tests/run.sh
 
 # reseal inside initramfs-tools and dracut (systemd and shell mode) on a
-# real Debian 12 image booted through GRUB (docs/integrations.md); not yet
-# part of make check.  INTEGRATION_GENS="initramfs-tools dracut-systemd
-# dracut-shell" picks generators.
-check-integration: deps $(BUILD)/reseal $(MAN)
-	RESEAL=$(abspath $(BUILD))/reseal bash tests/qemu/integration.sh
+# real Debian 12 image booted through GRUB (docs/integrations.md); make
+# check runs it beside the other tests.  INTEGRATION_GENS="initramfs-tools
+# dracut-systemd dracut-shell" picks generators.
+check-integration: deps $(BUILD)/reseal $(BUILD)/reseal-fault $(MAN)
+	RESEAL=$(abspath $(BUILD))/reseal bash tests/qemu/t-integration.sh
 
 # Every N of the power-cut test (make check runs a stride of them).
 check-powercut: deps $(BUILD)/reseal $(BUILD)/reseal-fault

@@ -1,10 +1,12 @@
 #!/bin/sh
-# tests/run.sh: `make check`.  Runs the unit suites, then every tests/t-*.sh,
-# and ends with "N passed, N failed"; exits non-zero on any failure.
+# tests/run.sh: `make check`.  Runs the unit suites, then every tests/t-*.sh
+# and tests/qemu/t-*.sh, one at a time, while tests/qemu/t-integration.sh
+# runs beside them; ends with "N passed, N failed"; exits non-zero on any
+# failure.
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP" || exit 111
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+log=$(mktemp) blog=$(mktemp)
+trap 'rm -f "$log" "$blog"; [ -z "${bpid:-}" ] || kill "$bpid" 2>/dev/null' EXIT
 
 echo "== unit: build/reseal-test all"
 build/reseal-test all >"$log" 2>&1
@@ -13,8 +15,17 @@ grep -v '^[0-9]* passed, [0-9]* failed$' "$log"
 [ $urc -eq 0 ] || grep -q '^FAIL' "$log" || echo "FAIL unit: reseal-test exited $urc" >>"$log"
 all=$(grep -v '^[0-9]* passed, [0-9]* failed$' "$log")
 
+# The integration boots (real Debian images through GRUB, each generator's
+# initramfs: about half an hour, one QEMU at a time) run beside the rest,
+# on the second core; their output comes at the end.
+BESIDE=tests/qemu/t-integration.sh
+bstart=$(date +%s)
+bash "$BESIDE" >"$blog" 2>&1 &
+bpid=$!
+
 for t in tests/t-*.sh tests/qemu/t-*.sh; do
 	[ -e "$t" ] || continue
+	[ "$t" != "$BESIDE" ] || continue
 	echo "== $t"
 	start=$(date +%s)
 	bash "$t" >"$log" 2>&1
@@ -26,6 +37,17 @@ for t in tests/t-*.sh tests/qemu/t-*.sh; do
 	all="$all
 $(cat "$log")"
 done
+
+echo "== $BESIDE (started with the first test)"
+wait "$bpid"
+rc=$?
+bpid=''
+cat "$blog"
+grep -q '^\(ok\|FAIL\) ' "$blog" || echo "FAIL $BESIDE: reported nothing (rc=$rc)" | tee -a "$blog"
+[ $rc -eq 0 ] || grep -q '^FAIL' "$blog" || echo "FAIL $BESIDE: exited $rc" | tee -a "$blog"
+echo "   ($(( $(date +%s) - bstart )) s)"
+all="$all
+$(cat "$blog")"
 
 passed=$(printf '%s\n' "$all" | grep -c '^ok ')
 failed=$(printf '%s\n' "$all" | grep -c '^FAIL')

@@ -19,6 +19,7 @@
 #include "boot.h"
 #include "cmds.h"
 #include "config.h"
+#include "fault.h"
 #include "io.h"
 #include "log.h"
 #include "ops.h"
@@ -230,6 +231,10 @@ initrd_main(int argc, char **argv)
 	}
 	/* The reseal rescans the devices: root points into the list. */
 	snprintf(node, sizeof node, "%s", root->path);
+#ifdef RESEAL_FAULT
+	/* power cuts inside the host's initramfs (tests/qemu/t-integration.sh) */
+	rs_fault_at = cmdline.fault;
+#endif
 	if (cmdline.reseal == RS_RESEAL_OFF)
 		rs_info("reseal=off: not looking for the template marker");
 	else if (!hibernation_image())

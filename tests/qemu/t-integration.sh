@@ -1,7 +1,8 @@
 #!/bin/bash
-# integration.sh: the whole reseal inside the distribution's own
+# t-integration.sh: the whole reseal inside the distribution's own
 # initramfs (docs/integrations.md), on a real Debian 12 image booted
 # through GRUB by SeaBIOS (tests/images/debian12-grub.sh: no -kernel).
+# tests/run.sh runs it beside the other tests (one QEMU at a time).
 # For each generator, GEN = initramfs-tools, dracut-systemd, dracut-shell:
 #   template: `make install DESTDIR=<root> PREFIX=/usr`, `reseal seal`,
 #     reseal-initramfs-refresh.service enabled, the initramfs built by the
@@ -12,23 +13,35 @@
 #     waiting or fell into emergency; every fstab mount and the swap
 #     active; machine-id, host keys, every UUID and PARTUUID and the PTUUID
 #     differ from the template's and between the clones; sshd reached
-#     through QEMU's user network (127.0.0.1) shows the new key; the
+#     through QEMU's user network (127.0.0.1) shows the new key; c1's
 #     initramfs was rebuilt (no reseal in it, the refresh flag gone);
 #   second boot of the first clone: the same identity, no reseal, no
 #     "Gave up waiting" on the console, the rebuilt initramfs in use.
+# Then per generator, interrupted first boots: a template whose initramfs
+# carries the fault build (hook/fault.h); each clone's first boot loses
+# power before write N (reseal.fault=N on the kernel command line, through
+# GRUB's environment block: grub-lib.sh), its next boot must finish the
+# reseal and reach the same clean state.
+# The rebuild of the initramfs (reseal-initramfs-refresh.service) runs on
+# c1 only: c2 and the interrupted clones boot with it masked
+# (systemd.mask= on their command line), as under TCG dracut alone takes
+# about 4 minutes there; c1 checks it, and its second boot uses it.
 # Then the negative control: a dracut systemd-mode clone whose initramfs
 # masks reseal's udev alias rule (an empty /etc/udev/rules.d file of the
 # same name) must not reach a running system: the test sees the pitfall
 # the alias exists for.
 #   INTEGRATION_GENS="..."   the generators (default: all three)
 #   INTEGRATION_NEGATIVE=0   leave out the negative control
-# About 4 minutes per generator under TCG, plus the image when the cache
-# is cold (debian12-grub.sh).
+#   INTEGRATION_CUTS=0       leave out the interrupted boots
+#   INTEGRATION_CUTS_INITRAMFS_TOOLS, INTEGRATION_CUTS_DRACUT: their write
+#                            numbers (see cuts below)
+# Times under TCG: docs/integrations.md §7.
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/qemu/lib.sh"
 . "$TOP/tests/qemu/clone-lib.sh"
 . "$TOP/tests/qemu/debian-lib.sh"
+. "$TOP/tests/qemu/grub-lib.sh"
 
 GENS=${INTEGRATION_GENS:-initramfs-tools dracut-systemd dracut-shell}
 if ! qemu_ready || ! command -v debootstrap >/dev/null || [ ! -x "$RESEAL" ]; then
@@ -42,74 +55,6 @@ cat "$T/image.out"
 [ -s "$T/base.img.env" ] || exit 1
 . "$T/base.img.env"
 TPL_ENV=$T/base.img.env
-
-# in_chroot CMD...: CMD in the image root at $T/mnt, with /proc, /sys, /dev
-in_chroot() {
-	local m rc
-	for m in proc sys dev; do mount --bind "/$m" "$T/mnt/$m"; done
-	chroot "$T/mnt" "$@"; rc=$?
-	for m in dev sys proc; do umount "$T/mnt/$m"; done
-	return $rc
-}
-
-# prepare_root GEN [noalias]: at $T/mnt, install reseal, seal, build the
-# initramfs with GEN; it must carry reseal.
-prepare_root() {
-	local gen=$1 extra=''
-	make -s -C "$TOP" -o build/reseal install DESTDIR="$T/mnt" PREFIX=/usr MAN_DIR="$T/man" \
-		>"$T/install.out" 2>&1 || { echo "make install failed"; cat "$T/install.out"; return 1; }
-	"$RESEAL" seal --root "$T/mnt" >"$T/seal.out" 2>&1 || { echo "seal failed"; cat "$T/seal.out"; return 1; }
-	systemctl --root="$T/mnt" enable reseal-initramfs-refresh.service >/dev/null 2>&1 || return 1
-	if [ "${2:-}" = noalias ]; then
-		: >"$T/mnt/tmp/empty.rules"
-		extra="--include /tmp/empty.rules /etc/udev/rules.d/90-reseal-alias.rules"
-	fi
-	case $gen in
-	initramfs-tools) set -- update-initramfs -u -k "$KVER" ;;
-	dracut-systemd) set -- dracut --force $extra --kver "$KVER" ;;
-	dracut-shell) set -- dracut --force --omit "systemd systemd-initrd dracut-systemd" --kver "$KVER" ;;
-	esac
-	in_chroot "$@" >"$T/build.out" 2>&1 || { echo "$* failed"; tail -n 20 "$T/build.out"; return 1; }
-	rm -f "$T/mnt/tmp/empty.rules"
-	in_chroot lsinitramfs "/boot/initrd.img-$KVER" >"$T/lsinitramfs.out" 2>&1
-	grep -qx 'usr/sbin/reseal' "$T/lsinitramfs.out" || { echo "the initramfs has no usr/sbin/reseal"; return 1; }
-	[ -s "$T/mnt/etc/reseal/initramfs-refresh" ] || { echo "no /etc/reseal/initramfs-refresh"; return 1; }
-	echo "initramfs: $(du -k "$T/mnt/boot/initrd.img-$KVER" | cut -f1) KiB, refresh flag: $(cat "$T/mnt/etc/reseal/initramfs-refresh")"
-}
-
-# boot_grub IMG LOG [TIMEOUT]: boot IMG through SeaBIOS and GRUB; once the
-# report is out, scan sshd's ed25519 key through the forwarded port into
-# LOG.keyscan and power the guest off (ACPI, through QEMU's monitor).
-# Returns 1 when no report came within TIMEOUT (default 900 s).
-boot_grub() {
-	local img=$1 log=$2 to=${3:-900} port mon=$T/monitor.sock i rc=0
-	port=$(free_port)
-	rm -f "$mon" "$log.keyscan"
-	qemu-system-x86_64 -accel tcg -m 1024 -display none -no-reboot \
-		-serial "file:$log" -monitor "unix:$mon,server,nowait" \
-		-drive "file=$img,format=raw,if=virtio" \
-		-nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$port-:22" \
-		</dev/null >"$log.qemu" 2>&1 &
-	QEMU_PID=$!
-	wait_log "$log" '^==IDENTITY-END==' "$to" 2>>"$log.qemu" || rc=1
-	if [ $rc = 0 ]; then
-		for i in 1 2 3 4 5; do
-			ssh-keyscan -T 20 -t ed25519 -p "$port" 127.0.0.1 2>/dev/null | grep -v '^#' >"$log.keyscan" &&
-				[ -s "$log.keyscan" ] && break
-			sleep 3
-		done
-	fi
-	python3 -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"system_powerdown\n")' "$mon" 2>/dev/null
-	for i in $(seq 1 120); do kill -0 "$QEMU_PID" 2>/dev/null || break; sleep 1; done
-	if kill -0 "$QEMU_PID" 2>/dev/null; then
-		echo "no clean power-off in 120 s: stopped" >>"$log.qemu"
-		qemu_stop
-	fi
-	wait "$QEMU_PID" 2>/dev/null
-	QEMU_PID=''
-	return $rc
-}
 
 resealed() { identity_section "$1" journal-reseal | grep -q 'reseal: info: resealed'; }
 no_problems() {
@@ -156,6 +101,7 @@ no_reseal() { ! tr -d '\r' <"$1" | grep -aE 'reseal: (info|warning|error|debug):
 said_resealed() { tr -d '\r' <"$1" | grep -aq 'reseal: info: resealed'; }
 not_running() { [ "$(identity_section "$1" system-state)" != running ]; }
 
+NO_REBUILD=systemd.mask=reseal-initramfs-refresh.service
 for gen in $GENS; do
 	g0=$(date +%s)
 	tpl=$T/tpl-$gen.img
@@ -163,6 +109,7 @@ for gen in $GENS; do
 	check "$gen: template: make install, reseal seal, initramfs with reseal" with_root "$tpl" prepare_root "$gen"
 	for c in c1 c2; do
 		cp --sparse=always "$tpl" "$T/$gen-$c.img"
+		[ $c = c1 ] || grubenv_set "$T/$gen-$c.img" "$NO_REBUILD"
 		boot_grub "$T/$gen-$c.img" "$T/$gen-$c.log1"
 		log=$T/$gen-$c.log1
 		check "$gen $c: first boot through GRUB reached the report" grep -q '==IDENTITY-END==' "$log"
@@ -173,7 +120,7 @@ for gen in $GENS; do
 		check "$gen $c: fstab names exactly the 4 identifiers on the disk" fstab_ok "$log"
 		check "$gen $c: /srv (XFS by PARTUUID), /boot/efi and swap active" all_active "$log"
 		check "$gen $c: sshd reached on 127.0.0.1 with the new key" ssh_new_key "$log"
-		check "$gen $c: the initramfs was rebuilt without reseal" initrd_rebuilt "$log"
+		[ $c != c1 ] || check "$gen $c: the initramfs was rebuilt without reseal" initrd_rebuilt "$log"
 		echo "   $gen $c: systemd running at $(identity_section "$log" uptime) s; $(identity_section "$log" analyze)"
 	done
 	check "$gen: the two clones share no identifier" clones_differ "$T/$gen-c1.log1" "$T/$gen-c2.log1"
@@ -192,12 +139,54 @@ for gen in $GENS; do
 	echo "   $gen: $(( $(date +%s) - g0 )) s"
 done
 
+# --- interrupted first boots ---------------------------------------------------
+# cuts GEN: the writes before which a first boot loses power (the write
+# numbers of hook/fault.h; `reseal.fault=count` lists them).  Hook mode
+# makes the same writes as PID-1 mode: the first opens the journal, the
+# block stage is 3 to 10, the file stage follows (grub.cfg, machine-id, keys).
+cuts() {
+	case $1 in
+	initramfs-tools) echo "${INTEGRATION_CUTS_INITRAMFS_TOOLS:-1 5 31}" ;;
+	*) echo "${INTEGRATION_CUTS_DRACUT:-5}" ;;
+	esac
+}
+
+cut_at() { tr -d '\r' <"$1" | grep -aq "fault injection: power cut before write $2 "; }
+
+for gen in $GENS; do
+	[ "${INTEGRATION_CUTS:-1}" != 0 ] || break
+	g0=$(date +%s)
+	tpl=$T/tpl-$gen-fault.img
+	cp --sparse=always "$T/base.img" "$tpl"
+	check "$gen: power-cut template (the fault build in the initramfs)" with_root "$tpl" prepare_root "$gen" fault
+	for n in $(cuts "$gen"); do
+		img=$T/$gen-cut$n.img log=$T/$gen-cut$n
+		cp --sparse=always "$tpl" "$img"
+		grubenv_set "$img" "reseal.fault=$n $NO_REBUILD"
+		boot_grub "$img" "$log.cut" 600
+		what=$(tr -d '\r' <"$log.cut" | grep -ao "power cut before write $n ([^)]*)" | head -n 1)
+		check "$gen: first boot loses power before write $n ${what#power cut before write $n }" cut_at "$log.cut" "$n"
+		grubenv_set "$img" "$NO_REBUILD"
+		boot_grub "$img" "$log.next"
+		check "$gen cut $n: the next boot reached the report" grep -q '==IDENTITY-END==' "$log.next"
+		check "$gen cut $n: reseal finished it (journal)" resealed "$log.next"
+		check "$gen cut $n: systemd is running, no failed unit" state_running "$log.next"
+		check "$gen cut $n: no wait given up, no emergency" nothing_waited "$log.next"
+		check "$gen cut $n: every identifier new" all_differ "$log.next"
+		check "$gen cut $n: fstab names exactly the identifiers on the disk" fstab_ok "$log.next"
+		check "$gen cut $n: /srv, /boot/efi and swap active" all_active "$log.next"
+		rm -f "$img"
+	done
+	rm -f "$tpl"
+	echo "   $gen: power cuts: $(( $(date +%s) - g0 )) s"
+done
+
 if [ "${INTEGRATION_NEGATIVE:-1}" != 0 ]; then
 	tpl=$T/tpl-negative.img
 	cp --sparse=always "$T/base.img" "$tpl"
 	check "negative control: dracut systemd-mode template with the alias rule masked" \
 		with_root "$tpl" prepare_root dracut-systemd noalias
-	boot_grub "$tpl" "$T/negative.log" 420
+	boot_grub "$tpl" "$T/negative.log" 420 'Dependency failed for|emergency mode|Entering emergency'
 	check "negative control: reseal ran" said_resealed "$T/negative.log"
 	check "negative control: without the alias the boot does not reach a running system" \
 		not_running "$T/negative.log"
