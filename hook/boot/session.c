@@ -160,6 +160,29 @@ wait_node(const char *path)
 		poll(NULL, 0, 50);
 }
 
+/* The root (path) in a fresh scan after the block stage, NULL when it is
+ * not there with a filesystem within about 5 s.  The partition-table
+ * re-read drops and re-adds the disk's partitions, and devtmpfs removes
+ * and re-creates their nodes on a thread of its own: one scan can fall in
+ * between and miss the root (seen once in the initramfs-tools boot test,
+ * where udev works on the same nodes). */
+static const rs_bdev *
+root_again(const rs_session *s, const char *path)
+{
+	int tries, i;
+
+	for (tries = 0; tries < 50; tries++) {
+		if (tries)
+			poll(NULL, 0, 100);
+		wait_node(path);
+		rs_bdev_scan(s->devs);
+		for (i = 0; i < s->devs->n; i++)
+			if (!strcmp(s->devs->dev[i].path, path) && s->devs->dev[i].fs_ok)
+				return &s->devs->dev[i];
+	}
+	return NULL;
+}
+
 /* "DEVICE on MOUNTPOINT" of each boot filesystem mounted, for messages. */
 static char boot_what[8][128];
 
@@ -382,15 +405,15 @@ rs_session_reseal(const rs_session *s, const rs_bdev *root)
 	if (lock >= 0)
 		close(lock);   /* udev may look at the disk again */
 	wait_node(rootpath);
-	rs_bdev_scan(s->devs);
 	if (s->hook)
-		rs_udev_settle(s->devs, diskpath + 5);   /* "/dev/" cut */
-	for (i = 0; i < s->devs->n && strcmp(s->devs->dev[i].path, rootpath); i++)
-		;
-	if (i == s->devs->n || rs_session_mount(s, &s->devs->dev[i], 1) < 0) {
+		rs_udev_settle(s->devs, diskpath + 5);   /* "/dev/" cut; names kept */
+	root = root_again(s, rootpath);
+	if (!root)
+		rs_err("%s is not back after the block stage", rootpath);
+	if (!root || rs_session_mount(s, root, 1) < 0) {
 		/* Boot what we can: read-only, files not done; the journal and the
 		 * marker make the next boot finish. */
-		if (i == s->devs->n || rs_session_mount(s, &s->devs->dev[i], 0) < 0) {
+		if (!root || rs_session_mount(s, root, 0) < 0) {
 			/* In another initramfs, its own mount says why next. */
 			if (!s->hook)
 				rs_panic("unable to mount the root again after the block stage");

@@ -26,7 +26,7 @@
 #
 # systemd-networkd takes a DHCP lease on QEMU's user network, for the tests
 # to reach sshd.  The guest's report: tests/images/reseal-report (as
-# debian12.sh; the unit sets REPORT_HOLD=30: the guest stays up 30 s for
+# debian12.sh; the unit sets REPORT_HOLD=15: the guest stays up 15 s for
 # the test to reach sshd, then powers itself off.  An ACPI power-down from
 # QEMU's monitor instead took about two minutes under TCG: the unmount of
 # /srv waited.)
@@ -146,7 +146,7 @@ Description=Test image: report the identity on the console, then power off
 
 [Service]
 Type=simple
-Environment=REPORT_HOLD=30
+Environment=REPORT_HOLD=15
 ExecStart=/usr/local/sbin/reseal-report
 
 [Install]

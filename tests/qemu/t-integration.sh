@@ -141,13 +141,17 @@ done
 
 # --- interrupted first boots ---------------------------------------------------
 # cuts GEN: the writes before which a first boot loses power (the write
-# numbers of hook/fault.h; `reseal.fault=count` lists them).  Hook mode
-# makes the same writes as PID-1 mode: the first opens the journal, the
-# block stage is 3 to 10, the file stage follows (grub.cfg, machine-id, keys).
+# numbers of hook/fault.h; `reseal.fault=count reseal.debug` lists them).
+# On this image: 1-2 open the journal and write the udev alias rule's
+# plan, 3-22 are the block stage (3-9 vfat and XFS, 10 swap, 11-16 the
+# ext4 root, 17-22 the GPT), then the files (23 fstab ... 30 machine-id,
+# keys, status, journal, marker).  Before write 17 the root already has
+# its new UUID while the kernel command line names the old one: the
+# finder's case; 30 is in the file stage.
 cuts() {
 	case $1 in
-	initramfs-tools) echo "${INTEGRATION_CUTS_INITRAMFS_TOOLS:-1 5 31}" ;;
-	*) echo "${INTEGRATION_CUTS_DRACUT:-5}" ;;
+	initramfs-tools) echo "${INTEGRATION_CUTS_INITRAMFS_TOOLS:-17 30}" ;;
+	*) echo "${INTEGRATION_CUTS_DRACUT:-17}" ;;
 	esac
 }
 
