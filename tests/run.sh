@@ -23,31 +23,31 @@ bstart=$(date +%s)
 bash "$BESIDE" >"$blog" 2>&1 &
 bpid=$!
 
+# collect T LOG RC START: T's output, a FAIL line when it reported nothing
+# or exited non-zero without one, its time; all results gathered in $all
+collect() {
+	cat "$2"
+	grep -q '^\(ok\|FAIL\) ' "$2" || echo "FAIL $1: reported nothing (rc=$3)" | tee -a "$2"
+	[ "$3" -eq 0 ] || grep -q '^FAIL' "$2" || echo "FAIL $1: exited $3" | tee -a "$2"
+	echo "   ($(( $(date +%s) - $4 )) s)"
+	all="$all
+$(cat "$2")"
+}
+
 for t in tests/t-*.sh tests/qemu/t-*.sh; do
 	[ -e "$t" ] || continue
 	[ "$t" != "$BESIDE" ] || continue
 	echo "== $t"
 	start=$(date +%s)
 	bash "$t" >"$log" 2>&1
-	rc=$?
-	cat "$log"
-	grep -q '^\(ok\|FAIL\) ' "$log" || echo "FAIL $t: reported nothing (rc=$rc)" | tee -a "$log"
-	[ $rc -eq 0 ] || grep -q '^FAIL' "$log" || echo "FAIL $t: exited $rc" | tee -a "$log"
-	echo "   ($(( $(date +%s) - start )) s)"
-	all="$all
-$(cat "$log")"
+	collect "$t" "$log" $? "$start"
 done
 
 echo "== $BESIDE (started with the first test)"
 wait "$bpid"
 rc=$?
 bpid=''
-cat "$blog"
-grep -q '^\(ok\|FAIL\) ' "$blog" || echo "FAIL $BESIDE: reported nothing (rc=$rc)" | tee -a "$blog"
-[ $rc -eq 0 ] || grep -q '^FAIL' "$blog" || echo "FAIL $BESIDE: exited $rc" | tee -a "$blog"
-echo "   ($(( $(date +%s) - bstart )) s)"
-all="$all
-$(cat "$blog")"
+collect "$BESIDE" "$blog" $rc "$bstart"
 
 passed=$(printf '%s\n' "$all" | grep -c '^ok ')
 failed=$(printf '%s\n' "$all" | grep -c '^FAIL')
