@@ -35,7 +35,7 @@ static const char usage_text[] =
 "       reseal probe  DEV|IMAGE...\n"
 "       reseal setuuid DEV|IMAGE [--part N | --partuuid N] [UUID|random]\n"
 "       reseal initrd [--device DEV] [--root SPEC] [--fstype T] [--rootflags O]\n"
-"                     [--wait S] [--find]\n"
+"                     [--wait S] [--find] [--renamed SPEC]\n"
 "       reseal --help | --version\n"
 "\n"
 "run     give the clone mounted at DIR its own identity, if DIR carries the\n"

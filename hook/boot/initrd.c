@@ -32,7 +32,7 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: reseal initrd [--device DEV] [--root SPEC] [--fstype TYPE] [--rootflags OPTS]\n"
-	      "                     [--wait SECONDS] [--find]\n"
+	      "                     [--wait SECONDS] [--find] [--renamed SPEC]\n"
 	      "Reseal the root inside another initramfs, before it mounts the root: DEV is\n"
 	      "the root's device node, else SPEC (default: root= of /proc/cmdline) is\n"
 	      "waited for, at most SECONDS (default 180; -1: for ever).  Prints the root's\n"
@@ -40,7 +40,9 @@ usage(FILE *f)
 	      "kept, and the host's boot goes on.\n"
 	      "--find: no reseal; if the root's name is gone because a reseal was\n"
 	      "interrupted, print the node of the filesystem whose journal says it was\n"
-	      "that root (and give it the old name back in udev); else print nothing.\n", f);
+	      "that root (and give it the old name back in udev); else print nothing.\n"
+	      "--renamed SPEC: no reseal; print SPEC if no device has it and a reseal\n"
+	      "journal lists it as an old name (an interrupted reseal renamed it).\n", f);
 }
 
 /* Is a hibernation image on any swap device?  Then the host resumes from
@@ -139,6 +141,21 @@ find_renamed_root(rs_session *s, long wait_s)
 	rs_udev_settle(s->devs, root->disk);
 }
 
+/* --renamed: a name the host waits for besides the root (initramfs-tools'
+ * resume=, the swap) may be gone because an interrupted reseal changed
+ * it already; then nothing can be behind it that the host needs (reseal
+ * changes no swap that holds a hibernation image) and the host's wait for
+ * it would be in vain. */
+static void
+print_if_renamed(const char *spec)
+{
+	const rs_bdev *d;
+
+	if (rs_bdev_find(&rs_boot_devs, spec, &d, 1) == 0 &&
+	    rs_journals_naming(&rs_boot_devs, spec, NULL, &d, 1) > 0)
+		printf("%s\n", spec);
+}
+
 static int initrd_main(int argc, char **argv);
 
 /* see cmds.h */
@@ -163,7 +180,7 @@ initrd_main(int argc, char **argv)
 	static char text[4096];
 	rs_session s = { INITRD_MNT, cmdline.root, cmdline.rootfstype, cmdline.rootflags, 0,
 		&rs_boot_devs, &rs_boot_ctx, 1 };
-	const char *device = NULL;
+	const char *device = NULL, *renamed = NULL;
 	int find = 0;
 	const rs_bdev *root;
 	char node[48];
@@ -192,6 +209,8 @@ initrd_main(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--device"))
 			device = v;
+		else if (!strcmp(argv[i], "--renamed"))
+			renamed = v;
 		else if (!strcmp(argv[i], "--root"))
 			snprintf(cmdline.root, sizeof cmdline.root, "%s", v);
 		else if (!strcmp(argv[i], "--fstype"))
@@ -215,6 +234,10 @@ initrd_main(int argc, char **argv)
 		return RS_EXIT_OK;
 	}
 	rs_bdev_scan(&rs_boot_devs);
+	if (renamed) {
+		print_if_renamed(renamed);
+		return RS_EXIT_OK;
+	}
 	if (find) {
 		if (cmdline.reseal != RS_RESEAL_OFF)
 			find_renamed_root(&s, wait_s);
