@@ -235,7 +235,8 @@ initrd_main(int argc, char **argv)
 	}
 	rs_bdev_scan(&rs_boot_devs);
 	if (renamed) {
-		print_if_renamed(renamed);
+		if (cmdline.reseal != RS_RESEAL_OFF)
+			print_if_renamed(renamed);
 		return RS_EXIT_OK;
 	}
 	if (find) {
