@@ -16,6 +16,7 @@
 #
 #   bench/integrations.sh [SETUP...]      (default: all four)
 # BENCH_RUNS=N (default 1: a dracut first boot takes minutes under TCG).
+# BENCH_LOGS=DIR keeps each boot's console log there (SETUP-RUN-BOOT.log).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 RESEAL=$TOP/build/reseal
@@ -76,9 +77,16 @@ one_run() {
 		[ "$(identity_section "$T/$l.log" system-state)" = running ] ||
 			echo "warning: $setup: boot $l: systemd $(identity_section "$T/$l.log" system-state)" >&2
 	done
-	read -r r s <<<"$(span "$T/1.log" ' reseal(\[[0-9]+\])?: ')"
+	# reseal's own lines: the identifier (after the time and the host
+	# name) is reseal, not the refresh unit's, whose text says "reseal:"
+	read -r r s <<<"$(span "$T/1.log" '^\[ *[0-9.]+\] [^ ]+ reseal(\[[0-9]+\])?: ')"
 	root=$(secs "$r" "$s")
 	read -r r s <<<"$(span "$T/1.log" 'rebuilding the initramfs|initramfs rebuilt')"
+	if [ -n "${BENCH_LOGS:-}" ]; then
+		mkdir -p "$BENCH_LOGS"
+		cp "$T/1.log" "$BENCH_LOGS/$setup-$i-1.log"
+		cp "$T/2.log" "$BENCH_LOGS/$setup-$i-2.log"
+	fi
 	echo "$(upt "$T/1.log") $(upt "$T/2.log") $root $(secs "$r" "$s")"
 	rm -f "$c"
 }

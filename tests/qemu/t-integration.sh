@@ -56,7 +56,11 @@ cat "$T/image.out"
 . "$T/base.img.env"
 TPL_ENV=$T/base.img.env
 
-resealed() { identity_section "$1" journal-reseal | grep -q 'reseal: info: resealed'; }
+# reseal's "resealed" in the journal under the identifier reseal (what
+# `journalctl -t reseal` shows: docs/integrations.md §2, §3)
+resealed() {
+	identity_section "$1" journal-reseal | grep -Eq '^\[ *[0-9.]+\] [^ ]+ reseal(\[[0-9]+\])?: (reseal: )?info: resealed'
+}
 no_problems() {
 	local p
 	p=$(identity_section "$1" journal-problems)
