@@ -28,7 +28,7 @@ for s in $SETUPS; do
 done
 T=$(mktemp -d /tmp/reseal-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-# tests/lib.sh's check/pass/fail are not used here; it sets TOP and T too
+# not tests/lib.sh: nothing is checked here (TOP and T are set above)
 . "$TOP/tests/qemu/lib.sh"
 . "$TOP/tests/qemu/clone-lib.sh"
 . "$TOP/tests/qemu/grub-lib.sh"
